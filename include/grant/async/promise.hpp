@@ -1,0 +1,137 @@
+// grant::async::Promise<T> — a single-assignment value shared by one producer and any
+// number of waiters (the seed's Promise(T)).
+//
+// Thread and fiber safety: every member may be called concurrently from any thread or
+// fiber. resolve()/reject() may run on a plain worker thread (that is how driver workers
+// hand results back); get() suspends only the calling fiber, so other fibers of its
+// thread keep running; a plain thread that runs no fibers simply blocks in get().
+#pragma once
+
+#include <boost/fiber/future.hpp>
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace grant::async {
+
+template <class T>
+class Promise {
+  struct State {
+    // Guards value/error/callbacks. Held only for a few instructions, never across a
+    // wait, so a worker thread and fibers may share it (DESIGN.md, threading model).
+    std::mutex mutex;
+    std::atomic<bool> done{false};
+    std::optional<T> value;
+    std::exception_ptr error;
+    std::vector<std::function<void()>> callbacks;
+    boost::fibers::promise<void> signal;
+    boost::fibers::shared_future<void> ready{signal.get_future().share()};
+    // Run once, by the first get() to return, in that getter's thread (used to copy an
+    // async write's outcome back into the caller's record).
+    std::function<void(const T&)> on_first_get;
+    std::once_flag first_get;
+  };
+
+ public:
+  using value_type = T;
+
+  Promise() : s_(std::make_shared<State>()) {}
+
+  /// Sets the value. Returns false (and changes nothing) if already resolved or rejected:
+  /// the first resolve/reject wins.
+  bool resolve(T value) {
+    return settle([&](State& s) { s.value.emplace(std::move(value)); });
+  }
+
+  /// Sets the error. Returns false if already settled. A null pointer is replaced by a
+  /// std::logic_error so that waiters never see a "successful" empty result.
+  bool reject(std::exception_ptr error) {
+    if (!error) error = std::make_exception_ptr(std::logic_error("grant::Promise rejected with a null error"));
+    return settle([&](State& s) { s.error = std::move(error); });
+  }
+
+  /// Waits (fiber-suspending) and returns the value or rethrows the error. Idempotent:
+  /// every call returns the same object or rethrows the same exception.
+  const T& get() const {
+    s_->ready.wait();
+    return finish();
+  }
+
+  /// As get(), but gives up after `timeout`; returns nullptr on time-out (nothing changes,
+  /// the promise stays waitable).
+  template <class Rep, class Period>
+  const T* get_for(std::chrono::duration<Rep, Period> timeout) const {
+    if (s_->ready.wait_for(timeout) == boost::fibers::future_status::timeout) return nullptr;
+    return &finish();
+  }
+
+  /// True once resolved or rejected. Never blocks, never yields.
+  bool completed() const noexcept { return s_->done.load(std::memory_order_acquire); }
+
+  /// Runs `fn` once the promise settles: at once in this thread if it already has,
+  /// otherwise on the thread that settles it (possibly a driver worker: keep `fn` short
+  /// and never wait in it).
+  void on_complete(std::function<void()> fn) const {
+    {
+      std::lock_guard lock(s_->mutex);
+      if (!s_->done.load(std::memory_order_relaxed)) {
+        s_->callbacks.push_back(std::move(fn));
+        return;
+      }
+    }
+    fn();
+  }
+
+  /// Installs the hook that the first successful get() runs (before returning) in its own
+  /// thread. Must be set before the promise can be awaited.
+  void set_on_first_get(std::function<void(const T&)> fn) { s_->on_first_get = std::move(fn); }
+
+  /// The settled value, or rethrows the error, without running the first-get hook.
+  /// Precondition: completed(). For continuations (AsyncResult::then, coordinators' peeks).
+  const T& peek() const {
+    if (s_->error) std::rethrow_exception(s_->error);
+    return *s_->value;
+  }
+
+  /// The error, or null if not settled or resolved. Never blocks.
+  std::exception_ptr error() const {
+    if (!completed()) return nullptr;
+    return s_->error;
+  }
+
+ private:
+  template <class Set>
+  bool settle(Set&& set) {
+    std::vector<std::function<void()>> callbacks;
+    {
+      std::lock_guard lock(s_->mutex);
+      if (s_->done.load(std::memory_order_relaxed)) return false;
+      set(*s_);
+      s_->done.store(true, std::memory_order_release);
+      callbacks.swap(s_->callbacks);
+    }
+    s_->signal.set_value();
+    for (auto& cb : callbacks) cb();
+    return true;
+  }
+
+  const T& finish() const {
+    if (s_->error) std::rethrow_exception(s_->error);
+    if (s_->on_first_get) std::call_once(s_->first_get, [&] { s_->on_first_get(*s_->value); });
+    return *s_->value;
+  }
+
+  std::shared_ptr<State> s_;
+};
+
+}  // namespace grant::async
+
+namespace grant {
+using async::Promise;
+}

@@ -1,0 +1,64 @@
+// grant::Config — shards, pools and logging, from code, an INI file or the environment.
+//
+// Thread safety: a Config is a plain value; build it on one thread, then hand it to
+// grant::Runtime, which copies it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grant {
+
+/// One shard: a name and an ODBC connection string or "DSN=name", with per-shard overrides.
+struct ShardConfig {
+  std::string name;
+  /// ODBC connection string as the user wrote it; the driver layer adds the per-driver
+  /// defaults of DESIGN.md (e.g. BoolsAsChar=0 for psqlODBC) unless the user set them.
+  std::string connection;
+  std::optional<std::size_t> pool_size;                        ///< connections; default Config::pool_size
+  std::optional<std::chrono::milliseconds> checkout_timeout;   ///< default Config::checkout_timeout
+};
+
+/// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, log_level "info".
+///
+/// INI form (Boost.PropertyTree), keys under [grant]: pool_size, checkout_timeout_ms,
+/// query_timeout_ms, log_level, log_parameters; and one [shard.NAME] section per shard with
+/// connection (required), pool_size, checkout_timeout_ms. Unknown keys and sections are
+/// errors, so a typo never passes silently.
+struct Config {
+  std::size_t pool_size = 8;
+  std::chrono::milliseconds checkout_timeout{5000};
+  /// Statement time limit passed to the driver (SQL_ATTR_QUERY_TIMEOUT; psqlODBC honours it,
+  /// the SQLite and MariaDB drivers ignore it — DESIGN.md). 0 = none.
+  std::chrono::milliseconds query_timeout{0};
+  /// trace|debug|info|warn|error|off. GRANT_LOG_LEVEL overrides it.
+  std::string log_level = "info";
+  /// Whether error messages and logs may show parameter values (off: values may be secrets).
+  bool log_parameters = false;
+  std::vector<ShardConfig> shards;
+
+  /// Reads an INI file. Throws ConfigError naming the file and the key on a missing file,
+  /// a syntax error, an unknown key, a shard without `connection`, or a bad number.
+  static Config from_file(const std::string& path);
+
+  /// The configuration from the environment: the file named by GRANT_CONFIG if set (else
+  /// defaults), then apply_env().
+  static Config from_env();
+
+  /// Overlays GRANT_SHARD_<NAME>=<connection> (adds or replaces shard "name", lower-cased)
+  /// and GRANT_LOG_LEVEL. Throws ConfigError on an empty connection.
+  Config& apply_env();
+
+  /// Adds or replaces a shard. Throws ConfigError on an empty name or connection, or a
+  /// pool size of 0.
+  Config& add_shard(std::string name, std::string connection, std::optional<std::size_t> pool_size = std::nullopt,
+                    std::optional<std::chrono::milliseconds> checkout_timeout = std::nullopt);
+
+  /// The shard called `name`, or nullptr.
+  const ShardConfig* find_shard(const std::string& name) const;
+};
+
+}  // namespace grant

@@ -1,0 +1,163 @@
+// The exception hierarchy (API.md "Errors"). Every type derives from grant::Error, a
+// std::runtime_error, and its what() names the model, shard and SQL where they apply.
+// Parameter values never appear in messages unless the config asks (log_parameters = true).
+//
+// Exceptions are immutable after construction and may be rethrown from any thread
+// (they travel through std::exception_ptr from driver workers to awaiting fibers).
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace grant {
+
+/// Base of every exception the library throws.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A Value could not be converted to the requested C++ type without loss.
+class ConversionError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Configuration is unusable: names the file (or "environment"/"code") and the key.
+class ConfigError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A shard name that the runtime does not know; the message lists the known shards.
+class UnknownShard : public Error {
+ public:
+  UnknownShard(std::string shard, const std::vector<std::string>& known);
+  const std::string& shard() const noexcept { return shard_; }
+
+ private:
+  std::string shard_;
+};
+
+/// A column name that the model's schema (or a result set) does not have. Raised before
+/// any SQL is sent.
+class UnknownColumn : public Error {
+ public:
+  UnknownColumn(std::string model, std::string column);
+  const std::string& model() const noexcept { return model_; }
+  const std::string& column() const noexcept { return column_; }
+
+ private:
+  std::string model_, column_;
+};
+
+/// No pooled connection became free within the shard's checkout_timeout.
+class PoolTimeout : public Error {
+ public:
+  PoolTimeout(std::string shard, std::int64_t waited_ms, std::size_t pool_size);
+  const std::string& shard() const noexcept { return shard_; }
+
+ private:
+  std::string shard_;
+};
+
+/// Everything the database or its driver reported. Subclasses are chosen from the SQLSTATE
+/// and the driver's native error code (see drivers/odbc/diagnostics.cpp for the table).
+class DatabaseError : public Error {
+ public:
+  DatabaseError(std::string sqlstate, std::int64_t native_error, std::string driver_message, std::string sql,
+                std::string shard);
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+  std::int64_t native_error() const noexcept { return native_; }
+  const std::string& driver_message() const noexcept { return message_; }
+  const std::string& sql() const noexcept { return sql_; }
+  const std::string& shard() const noexcept { return shard_; }
+
+ private:
+  std::string sqlstate_;
+  std::int64_t native_;
+  std::string message_, sql_, shard_;
+};
+
+/// The connection is gone (SQLSTATE class 08, 57P01..57P03). The pool discards it.
+class ConnectionLost : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+/// A unique or primary-key constraint was violated (23505, SQLite's constraint codes, MariaDB 1062).
+class UniqueViolation : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+/// Deadlock or serialization failure (40001, 40P01): safe to retry the whole transaction.
+class Deadlock : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+/// The statement ran out of time (57014, HYT00).
+class QueryTimeout : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+
+/// Validation failed; what() lists every "field message".
+class RecordInvalid : public Error {
+ public:
+  RecordInvalid(std::string model, std::vector<std::string> messages);
+  const std::vector<std::string>& messages() const noexcept { return messages_; }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+/// A before-callback aborted the save, or the row to update vanished.
+class RecordNotSaved : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A before_destroy callback aborted, or no row was deleted.
+class RecordNotDestroyed : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Thrown inside a transaction block to roll it back quietly: transaction() swallows it.
+class Rollback : public Error {
+ public:
+  Rollback() : Error("grant::Rollback") {}
+};
+
+namespace querying {
+/// A *_or_throw finder found no row (the seed's Grant::Querying::NotFound).
+class NotFound : public Error {
+ public:
+  using Error::Error;
+};
+}  // namespace querying
+
+namespace async {
+/// await_for() ran out of time; the result stays awaitable.
+class Timeout : public Error {
+ public:
+  using Error::Error;
+};
+
+/// await_all_or_throw() found failed operations; what() lists "index: message" for each.
+class CoordinationError : public Error {
+ public:
+  struct Failure {
+    std::size_t index;
+    std::string message;
+  };
+  explicit CoordinationError(std::vector<Failure> failures);
+  const std::vector<Failure>& failures() const noexcept { return failures_; }
+
+ private:
+  std::vector<Failure> failures_;
+};
+}  // namespace async
+
+}  // namespace grant

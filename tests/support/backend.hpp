@@ -1,0 +1,33 @@
+// The backend under test, and its quirks as named flags (one set of cases, every backend).
+//
+// tools/test runs every suite once per backend and exports:
+//   GRANT_TEST_BACKEND        sqlite | postgresql | mariadb   (default: sqlite)
+//   GRANT_SHARD_PRIMARY, GRANT_SHARD_SHARD_1, GRANT_SHARD_SHARD_2, GRANT_SHARD_SHARD_3
+//                             connection strings of four empty databases
+// Run by hand without them, a suite uses SQLite files in a fresh temporary directory.
+#pragma once
+
+#include <grant/config.hpp>
+
+#include <string>
+#include <vector>
+
+namespace grant::test {
+
+struct Backend {
+  std::string name;                   ///< "sqlite", "postgresql", "mariadb"
+  std::vector<std::string> shards;    ///< connection strings: primary, shard_1, shard_2, shard_3
+  bool exact_decimal = false;         ///< NUMERIC(38,9) round-trips exactly (SQLite stores REAL)
+  bool honours_query_timeout = false; ///< the driver implements SQL_ATTR_QUERY_TIMEOUT
+  bool server = false;                ///< a server we can kill connections on / sleep in
+  std::string sleep_sql(double seconds) const;   ///< "SELECT pg_sleep(0.2)" etc.; empty if none
+};
+
+/// The backend chosen by the environment (see above). Never throws after first success.
+const Backend& backend();
+
+/// A config with the four test shards ("primary", "shard_1", "shard_2", "shard_3"),
+/// the given pool size and checkout time-out, log level from GRANT_LOG_LEVEL (default warn).
+grant::Config config(std::size_t pool_size = 4, std::chrono::milliseconds checkout_timeout = std::chrono::milliseconds{5000});
+
+}  // namespace grant::test
