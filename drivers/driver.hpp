@@ -1,0 +1,35 @@
+// The driver contract: how the executor opens connections. Small on purpose; everything a
+// job can do with an open connection is grant::Connection (include/grant/connection.hpp).
+// Nothing here includes <sql.h>: ODBC stays inside drivers/odbc/.
+#pragma once
+
+#include <grant/connection.hpp>
+#include <grant/runtime.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace grant::driver {
+
+struct ConnectOptions {
+  std::string shard;                                   ///< for messages and logs
+  std::chrono::milliseconds query_timeout{0};          ///< 0 = none
+  std::chrono::milliseconds busy_timeout{5000};        ///< SQLite Timeout=<ms> default
+  bool log_parameters = false;                         ///< may messages show bound values
+  /// Called after every statement on this connection (duration, rows, ok); queue_wait and
+  /// async are filled in by the executor. May be empty.
+  std::function<void(StatementEvent&)> on_statement;
+};
+
+/// Opens a connection from a DSN or connection string, adding the per-driver defaults of
+/// DESIGN.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
+/// Throws ConnectionLost (SQLSTATE 08xxx) or DatabaseError naming the shard and the
+/// connection string with any PWD= value masked. Blocking: call on a driver worker only.
+std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options);
+
+/// The connection string with the per-driver defaults added (exposed for tests and logs).
+std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout);
+
+}  // namespace grant::driver
