@@ -55,6 +55,7 @@ std::vector<Attribute> parse_connection_string(std::string_view text) {
     pos = eq + 1;
     while (pos < text.size() && text[pos] == ' ') ++pos;
     if (pos < text.size() && text[pos] == '{') {
+      a.braced = true;
       ++pos;
       while (pos < text.size()) {
         if (text[pos] == '}') {
@@ -101,9 +102,12 @@ std::string mask_password(std::string_view connection_string) {
     std::string k = lower(a.key);
     bool secret = k == "pwd" || k == "password";
     std::string v = secret ? "***" : a.value;
-    bool needs_braces = !secret && (v.find(';') != std::string::npos || v.find('}') != std::string::npos ||
-                                    v.find('{') != std::string::npos || v.find('+') != std::string::npos);
-    append(out, a.key + "=" + (needs_braces ? braced(v) : v));
+    if (a.braced && !secret) {
+      std::string escaped;
+      for (char c : v) escaped += c == '}' ? std::string("}}") : std::string(1, c);
+      v = braced(escaped);
+    }
+    append(out, a.key + "=" + v);
   }
   return out;
 }

@@ -90,8 +90,12 @@ bool has_state(const std::vector<DiagRecord>& records, const char* sqlstate) {
 }
 
 bool is_stale_statement(const std::vector<DiagRecord>& records) {
-  return std::any_of(records.begin(), records.end(),
-                     [](const DiagRecord& r) { return r.sqlstate == "0A000" || r.native == 1615; });
+  // 42804 (datatype mismatch): PostgreSQL fixes a parameter's type when the statement is
+  // prepared; after a table is re-created with another column type, the old statement
+  // fails so. A genuine mismatch fails again on the fresh prepare and is reported then.
+  return std::any_of(records.begin(), records.end(), [](const DiagRecord& r) {
+    return r.sqlstate == "0A000" || r.sqlstate == "42804" || r.native == 1615;
+  });
 }
 
 void throw_database_error(const std::vector<DiagRecord>& records, const std::string& sql, const std::string& shard) {
