@@ -122,14 +122,15 @@ BOOST_AUTO_TEST_CASE(unreachable_database_is_a_clear_error) {
   options.shard = "broken";
   std::string good = backend().shards.at(0);
   if (backend().server) {
-    // Nothing listens on port 1: the driver reports 08001, which is ConnectionLost.
+    // Nothing listens on port 1: psqlODBC reports 08001, MariaDB HY000 with native 2002;
+    // both are ConnectionLost.
     std::string bad = std::regex_replace(good, std::regex("port=[0-9]+", std::regex::icase), "Port=1");
     BOOST_REQUIRE(bad != good);
     try {
       driver::connect(bad, options);
       BOOST_FAIL("no error");
     } catch (const ConnectionLost& e) {
-      BOOST_CHECK_EQUAL(e.sqlstate().substr(0, 2), "08");
+      BOOST_CHECK(!e.sqlstate().empty());
       BOOST_CHECK(contains(e.what(), "Port=1"));
       BOOST_CHECK(contains(e.what(), "broken"));
     }

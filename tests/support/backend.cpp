@@ -53,6 +53,7 @@ Backend make_backend() {
   } else if (b.name == "postgresql") {
     b.exact_decimal = true;
     b.exact_double = true;
+    b.keeps_negative_zero = true;
     b.syntax_error_sqlstate = "42601";
     b.honours_query_timeout = true;
     b.server = true;
