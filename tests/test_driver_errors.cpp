@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(insert_returns_increasing_ids) {
   make_people();
   std::int64_t previous = 0;
   for (int i = 0; i < 5; ++i) {
-    std::int64_t id = c.insert({insert_person(), {"p" + std::to_string(i) + "@example.com", i}}, "id");
+    std::int64_t id = c.insert({insert_person(), {std::string("p") + std::to_string(i) + "@example.com", i}}, "id");
     BOOST_CHECK_GT(id, previous);
     previous = id;
   }

@@ -70,7 +70,13 @@ std::string OdbcConnection::shown_sql(const Statement& statement) const {
   for (std::size_t i = 0; i < statement.params.size(); ++i) {
     if (i) out += ", ";
     const Value& v = statement.params[i];
-    out += v.is<std::string>() ? "'" + v.to_string() + "'" : v.to_string();
+    if (v.is<std::string>()) {
+      out += '\'';
+      out += v.to_string();
+      out += '\'';
+    } else {
+      out += v.to_string();
+    }
   }
   return out + "]";
 }
