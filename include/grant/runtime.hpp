@@ -61,7 +61,10 @@ class RuntimeImpl;
 
 /// A type-erased job. `run` is called on a driver worker with a connection of the shard;
 /// `fail` is called instead (on any thread) when the job cannot run: unknown shard, pool
-/// time-out, shutdown. Exactly one of them is called, exactly once.
+/// time-out, shutdown. Exactly one of them is called, exactly once. `run` reports its own
+/// failure by settling its promise and then rethrowing: the executor catches everything at
+/// the job boundary, counts the job as failed (Metrics::ops_failed) and applies the
+/// transaction failure rule (Shard::transaction).
 struct Job {
   std::function<void(Connection&)> run;
   std::function<void(std::exception_ptr)> fail;
@@ -117,6 +120,7 @@ class Shard {
         promise.resolve(fn(c));
       } catch (...) {
         promise.reject(std::current_exception());
+        throw;  // counted by the executor (see Job)
       }
     };
     job.fail = [promise](std::exception_ptr e) mutable { promise.reject(std::move(e)); };

@@ -1,0 +1,7 @@
+// Crystal's concurrency primitives on Boost.Fiber (API.md, "Fibers"):
+// grant::fiber::spawn, Channel<T>, WaitGroup, yield(), sleep().
+#pragma once
+
+#include <grant/fiber/channel.hpp>
+#include <grant/fiber/spawn.hpp>
+#include <grant/fiber/wait_group.hpp>
