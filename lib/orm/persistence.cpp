@@ -193,16 +193,30 @@ bool save(Connection& c, RecordAdapter& r, bool or_throw) {
   }
   const bool creating = r.state().new_record();
   const bool wrap = any_after(r, {Callback::after_save, creating ? Callback::after_create : Callback::after_update});
-  return in_transaction_if(c, wrap, [&] {
-    if (!run_validation(c, r)) {
-      if (!r.state().errors().empty()) {
-        if (or_throw) throw RecordInvalid(t.model, r.state().errors().full_messages());
-        return false;
+  // If anything throws, the write did not happen (or was rolled back): put back what the
+  // library set (key, timestamps, persisted state) so the record says so. Errors stay.
+  const RecordState before = r.state();
+  std::vector<std::pair<std::size_t, Value>> library_set;
+  for (auto col : {t.primary_key, t.created_at, t.updated_at})
+    if (col) library_set.emplace_back(*col, r.get(*col));
+  try {
+    return in_transaction_if(c, wrap, [&] {
+      if (!run_validation(c, r)) {
+        if (!r.state().errors().empty()) {
+          if (or_throw) throw RecordInvalid(t.model, r.state().errors().full_messages());
+          return false;
+        }
+        return aborted(r, c, or_throw, "before_validation");
       }
-      return aborted(r, c, or_throw, "before_validation");
-    }
-    return creating ? create(c, r, or_throw) : update(c, r, or_throw);
-  });
+      return creating ? create(c, r, or_throw) : update(c, r, or_throw);
+    });
+  } catch (...) {
+    Errors errors = r.state().errors();
+    r.state() = before;
+    r.state().errors() = std::move(errors);
+    for (const auto& [col, value] : library_set) r.set(col, value);
+    throw;
+  }
 }
 
 bool destroy(Connection& c, RecordAdapter& r, bool or_throw) {
