@@ -2,11 +2,13 @@
 #pragma once
 
 #include <grant/async/async_result.hpp>
+#include <grant/async/coordinator.hpp>
 #include <grant/async/promise.hpp>
 #include <grant/config.hpp>
 #include <grant/connection.hpp>
 #include <grant/dialect.hpp>
 #include <grant/errors.hpp>
+#include <grant/fiber.hpp>
 #include <grant/migrator.hpp>
 #include <grant/model.hpp>
 #include <grant/query.hpp>
@@ -15,11 +17,3 @@
 #include <grant/schema.hpp>
 #include <grant/validations.hpp>
 #include <grant/value.hpp>
-
-// Landed by other branches; included once present.
-#if __has_include(<grant/async/coordinator.hpp>)
-#include <grant/async/coordinator.hpp>
-#endif
-#if __has_include(<grant/fiber.hpp>)
-#include <grant/fiber.hpp>
-#endif

@@ -66,15 +66,25 @@ std::vector<M> load(Connection& c, const QuerySpec& q, const Statement& stmt) {
   return out;
 }
 
+/// first() / last(). The last of a page (a query with limit or offset) is the page's last
+/// row, as in Rails; otherwise the order is reversed and one row read.
 template <class M>
 std::optional<M> load_one(Connection& c, const QuerySpec& q, bool reverse, bool or_throw) {
-  Statement stmt = sql::first(q, c.dialect(), reverse);
+  const bool page = reverse && (q.limit || q.offset);
+  Statement stmt;
+  if (page) {
+    QuerySpec ordered = q;
+    if (ordered.order.empty()) ordered.order.push_back(OrderTerm{q.table->pk().name, Direction::asc, false});
+    stmt = sql::select(ordered, c.dialect());
+  } else {
+    stmt = sql::first(q, c.dialect(), reverse);
+  }
   std::vector<M> rows = load<M>(c, q, stmt);
   if (rows.empty()) {
     if (or_throw) throw querying::NotFound(not_found_message(*q.table, c.shard(), stmt.sql));
     return std::nullopt;
   }
-  return std::move(rows.front());
+  return std::move(page ? rows.back() : rows.front());
 }
 
 inline Value scalar(Connection& c, const Statement& stmt) {
@@ -225,7 +235,8 @@ class Query {
   M first_or_throw() const { return op_one_or_throw(false, false).await(); }
   AsyncResult<M> async_first_or_throw() const { return op_one_or_throw(false, true); }
 
-  /// Last by the query's order (reversed), else by primary key descending.
+  /// Last by the query's order (reversed), else by primary key descending; with a limit or
+  /// offset, the last record of that page.
   std::optional<M> last() const { return op_one(true, false).await(); }
   AsyncResult<std::optional<M>> async_last() const { return op_one(true, true); }
   M last_or_throw() const { return op_one_or_throw(true, false).await(); }
