@@ -92,8 +92,9 @@ void assign(RecordAdapter& record, const Attributes& attributes);
 bool validate(Connection& c, RecordAdapter& record);
 
 /// Inserts or updates. Returns false when validation fails (errors() filled) or a before_*
-/// callback aborts; with `or_throw` those become RecordInvalid / RecordNotSaved.
-/// `shard` is where the job runs (recorded in the record).
+/// callback aborts; with `or_throw` those become RecordInvalid / RecordNotSaved. The
+/// connection's shard becomes the record's. If anything throws, the record's key,
+/// timestamps and persisted state are put back as they were (errors() are kept).
 bool save(Connection& c, RecordAdapter& record, bool or_throw);
 
 /// Deletes by primary key. False if a before_destroy callback aborted, the record was never
