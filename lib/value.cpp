@@ -167,7 +167,10 @@ std::optional<std::string> canonical_decimal(std::string_view text) {
   while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
   while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
   std::string out = whole.empty() ? "0" : std::string(whole);
-  if (!frac.empty()) out += "." + std::string(frac);
+  if (!frac.empty()) {
+    out += '.';
+    out += frac;
+  }
   if (negative && out != "0") out.insert(out.begin(), '-');
   return out;
 }

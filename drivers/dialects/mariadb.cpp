@@ -1,6 +1,8 @@
-// MariaDB / MySQL (MariaDB Connector/ODBC). Text columns are TEXT, not VARCHAR(255): a
-// model's string has no length limit, and an index on a TEXT column needs a prefix length
-// (e.g. CREATE INDEX i ON t (email(191))), which the schema author writes by hand.
+// MariaDB / MySQL (MariaDB Connector/ODBC). Text columns are LONGTEXT, not VARCHAR(255)
+// or TEXT: a std::string has no length limit, VARCHAR(255) would cut values and TEXT stops
+// at 64 KiB ("Data too long", measured with the 5 MB round trip). An index or UNIQUE
+// constraint on such a column needs a prefix length (CREATE INDEX i ON t (email(191))),
+// or the schema author declares that column VARCHAR(n) by hand.
 #include <grant/dialect.hpp>
 
 #include "drivers/dialects/common.hpp"
@@ -18,7 +20,7 @@ class MariadbDialect final : public Dialect {
       case ColumnType::int64: return "BIGINT";
       case ColumnType::real: return "DOUBLE";
       case ColumnType::boolean: return "BOOLEAN";
-      case ColumnType::text: return "TEXT";
+      case ColumnType::text: return "LONGTEXT";
       case ColumnType::bytes: return "LONGBLOB";
       case ColumnType::time: return "DATETIME(6)";
       case ColumnType::date: return "DATE";

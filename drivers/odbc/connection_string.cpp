@@ -30,7 +30,12 @@ bool has_key(const std::vector<Attribute>& attrs, std::initializer_list<std::str
 
 // Braces whenever the value holds a separator, so that "SET TIME ZONE 'UTC'" survives
 // (DESIGN.md: without braces psqlODBC turns '+' into a space).
-std::string braced(std::string_view v) { return "{" + std::string(v) + "}"; }
+std::string braced(std::string_view v) {
+  std::string out = "{";
+  out += v;
+  out += '}';
+  return out;
+}
 
 void append(std::string& s, std::string_view pair) {
   if (!s.empty() && s.back() != ';') s += ';';
@@ -55,6 +60,7 @@ std::vector<Attribute> parse_connection_string(std::string_view text) {
     pos = eq + 1;
     while (pos < text.size() && text[pos] == ' ') ++pos;
     if (pos < text.size() && text[pos] == '{') {
+      a.braced = true;
       ++pos;
       while (pos < text.size()) {
         if (text[pos] == '}') {
@@ -101,9 +107,12 @@ std::string mask_password(std::string_view connection_string) {
     std::string k = lower(a.key);
     bool secret = k == "pwd" || k == "password";
     std::string v = secret ? "***" : a.value;
-    bool needs_braces = !secret && (v.find(';') != std::string::npos || v.find('}') != std::string::npos ||
-                                    v.find('{') != std::string::npos || v.find('+') != std::string::npos);
-    append(out, a.key + "=" + (needs_braces ? braced(v) : v));
+    if (a.braced && !secret) {
+      std::string escaped;
+      for (char c : v) escaped += c == '}' ? std::string("}}") : std::string(1, c);
+      v = braced(escaped);
+    }
+    append(out, a.key + "=" + v);
   }
   return out;
 }

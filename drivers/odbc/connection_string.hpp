@@ -15,6 +15,7 @@ enum class DriverKind { unknown, sqlite, postgresql, mariadb };
 struct Attribute {
   std::string key;    ///< as written
   std::string value;  ///< without the surrounding braces
+  bool braced = false;  ///< the value was written as {...}
 };
 
 /// Splits a connection string into key/value pairs. Braced values ({...}, with "}}" for a

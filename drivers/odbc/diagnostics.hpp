@@ -23,8 +23,8 @@ std::vector<DiagRecord> diagnostics(SQLSMALLINT handle_type, SQLHANDLE handle);
 /// True if any record has this SQLSTATE (e.g. "01004", string data right-truncated).
 bool has_state(const std::vector<DiagRecord>& records, const char* sqlstate);
 
-/// True if the records say that a cached prepared statement went stale (0A000 on
-/// PostgreSQL after DDL, MariaDB 1615 "needs to be re-prepared").
+/// True if the records say that a cached prepared statement may have gone stale (0A000
+/// or 42804 on PostgreSQL after DDL, MariaDB 1615 "needs to be re-prepared").
 bool is_stale_statement(const std::vector<DiagRecord>& records);
 
 /// Throws the exception for `records`: ConnectionLost, UniqueViolation, Deadlock,

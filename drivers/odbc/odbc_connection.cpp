@@ -6,6 +6,7 @@
 
 #include <grant/errors.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <optional>
 
@@ -15,6 +16,18 @@ namespace {
 // Enough for an ORM's working set; raw SQL with varying text (e.g. IN lists of different
 // lengths) must not grow the cache without bound.
 constexpr std::size_t cache_capacity = 128;
+
+// Statements that change the schema: after one succeeds, every cached statement of this
+// connection is dropped, since a driver may hold parameter types or result columns of
+// the old schema (PostgreSQL fixes parameter types at prepare time).
+bool is_ddl(std::string_view sql) {
+  std::size_t i = 0;
+  while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+  std::string word;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
+  return word == "CREATE" || word == "ALTER" || word == "DROP" || word == "TRUNCATE" || word == "RENAME";
+}
 
 // Closes the cursor and unbinds parameters however the statement ends, so that a cached
 // handle holds no locks (SQLite) or open portals (PostgreSQL) between jobs.
@@ -33,6 +46,7 @@ OdbcConnection::OdbcConnection(SQLHDBC dbc, const Dialect& dialect, ConnectOptio
   // SQLite3 ODBC keeps only milliseconds of a bound SQL_TIMESTAMP_STRUCT; text keeps µs.
   quirks_.time_as_text = dialect.kind() == DialectKind::sqlite;
   quirks_.date_as_text = dialect.kind() == DialectKind::sqlite;
+  quirks_.check_schema_version = dialect.kind() == DialectKind::sqlite;
 }
 
 OdbcConnection::~OdbcConnection() {
@@ -43,8 +57,9 @@ OdbcConnection::~OdbcConnection() {
       // Closing anyway; the server rolls back an open transaction on disconnect.
     }
   }
-  for (auto& [sql, cached] : cache_) SQLFreeHandle(SQL_HANDLE_STMT, cached.handle);
+  clear_cache();
   if (direct_ != SQL_NULL_HSTMT) SQLFreeHandle(SQL_HANDLE_STMT, direct_);
+  if (schema_probe_ != SQL_NULL_HSTMT) SQLFreeHandle(SQL_HANDLE_STMT, schema_probe_);
   SQLDisconnect(dbc_);
   SQLFreeHandle(SQL_HANDLE_DBC, dbc_);
 }
@@ -55,7 +70,13 @@ std::string OdbcConnection::shown_sql(const Statement& statement) const {
   for (std::size_t i = 0; i < statement.params.size(); ++i) {
     if (i) out += ", ";
     const Value& v = statement.params[i];
-    out += v.is<std::string>() ? "'" + v.to_string() + "'" : v.to_string();
+    if (v.is<std::string>()) {
+      out += '\'';
+      out += v.to_string();
+      out += '\'';
+    } else {
+      out += v.to_string();
+    }
   }
   return out + "]";
 }
@@ -96,10 +117,50 @@ void OdbcConnection::evict(const std::string& sql) {
   cache_.erase(it);
 }
 
-SQLHSTMT OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
+// The SQLite3 ODBC driver describes a statement's columns when it is prepared, from the
+// connection's copy of the schema, which SQLite refreshes only when a statement steps.
+// After another connection changes the schema, both a cached statement and a fresh prepare
+// would report the old columns (measured: SELECT * misses a column added elsewhere). So
+// before each statement: read PRAGMA schema_version (a cached handle, ~4 µs); when it
+// moved, drop the statement cache and step a query over sqlite_master so that SQLite
+// reloads the schema before the next prepare.
+void OdbcConnection::check_schema_version() {
+  static const std::string version_sql = "PRAGMA schema_version";
+  static const std::string reload_sql = "SELECT 1 FROM sqlite_master LIMIT 1";
+  if (schema_probe_ == SQL_NULL_HSTMT) {
+    schema_probe_ = new_statement(version_sql);
+    SQLRETURN rc = SQLPrepare(schema_probe_, reinterpret_cast<SQLCHAR*>(const_cast<char*>(version_sql.c_str())),
+                              SQL_NTS);
+    if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_STMT, schema_probe_, rc, version_sql, options_.shard);
+  }
+  std::int64_t version = -1;
+  {
+    CursorGuard guard{schema_probe_};
+    SQLBIGINT value = 0;
+    SQLLEN indicator = 0;
+    SQLRETURN rc = SQLExecute(schema_probe_);
+    if (SQL_SUCCEEDED(rc)) rc = SQLFetch(schema_probe_);
+    if (SQL_SUCCEEDED(rc)) rc = SQLGetData(schema_probe_, 1, SQL_C_SBIGINT, &value, 0, &indicator);
+    if (SQL_SUCCEEDED(rc) && indicator != SQL_NULL_DATA) version = value;
+  }
+  if (version != -1 && version == schema_version_) return;
+  clear_cache();
+  if (direct_ == SQL_NULL_HSTMT) direct_ = new_statement(reload_sql);
+  CursorGuard guard{direct_};
+  SQLExecDirect(direct_, reinterpret_cast<SQLCHAR*>(const_cast<char*>(reload_sql.c_str())), SQL_NTS);
+  schema_version_ = version;
+}
+
+void OdbcConnection::clear_cache() {
+  for (auto& [sql, cached] : cache_) SQLFreeHandle(SQL_HANDLE_STMT, cached.handle);
+  cache_.clear();
+  lru_.clear();
+}
+
+const OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
   if (auto it = cache_.find(sql); it != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return it->second.handle;
+    return it->second;
   }
   SQLHSTMT h = new_statement(shown);
   SQLRETURN rc = SQLPrepare(h, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
@@ -110,15 +171,26 @@ SQLHSTMT OdbcConnection::prepared(const std::string& sql, const std::string& sho
   }
   if (cache_.size() >= cache_capacity) evict(lru_.back());
   lru_.push_front(sql);
-  cache_.emplace(sql, Cached{h, lru_.begin()});
-  return h;
+  SQLSMALLINT placeholders = -1;
+  if (!SQL_SUCCEEDED(SQLNumParams(h, &placeholders))) placeholders = -1;
+  return cache_.emplace(sql, Cached{h, lru_.begin(), placeholders}).first->second;
 }
 
 OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool fetch, bool allow_retry,
                                                 bool& retry) {
   const std::string shown = shown_sql(statement);
   const Where where{shown, options_.shard};
-  SQLHSTMT h = prepared(statement.sql, shown);
+  if (quirks_.check_schema_version) check_schema_version();
+  const Cached& cached = prepared(statement.sql, shown);
+  SQLHSTMT h = cached.handle;
+  if (cached.placeholders >= 0 && static_cast<std::size_t>(cached.placeholders) != statement.params.size()) {
+    // Every driver fails here in its own words (psqlODBC: "IPD isn't set"); say it plainly.
+    // Not a stale statement: the handle stays cached.
+    throw DatabaseError("07002", 0,
+                        "the statement has " + std::to_string(cached.placeholders) + " placeholder(s) but " +
+                            std::to_string(statement.params.size()) + " parameter(s) were given",
+                        shown, options_.shard);
+  }
   Result result;
   try {
     CursorGuard guard{h};
@@ -161,6 +233,7 @@ OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool
     if (retry) return result;
     throw;
   }
+  if (is_ddl(statement.sql)) clear_cache();
   return result;
 }
 

@@ -50,6 +50,7 @@ class OdbcConnection final : public Connection {
   struct Cached {
     SQLHSTMT handle;
     std::list<std::string>::iterator lru;
+    int placeholders;  // from SQLNumParams; -1 if the driver could not tell
   };
   struct Result {
     Rows rows;
@@ -58,10 +59,12 @@ class OdbcConnection final : public Connection {
 
   Result run(const Statement& statement, bool fetch);
   Result run_once(const Statement& statement, bool fetch, bool allow_retry, bool& retry);
-  SQLHSTMT prepared(const std::string& sql, const std::string& shown);
+  const Cached& prepared(const std::string& sql, const std::string& shown);
   SQLHSTMT new_statement(const std::string& shown);
   void evict(const std::string& sql);
+  void clear_cache();
   void control(const std::string& sql);
+  void check_schema_version();
   std::string shown_sql(const Statement& statement) const;
   void emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok);
 
@@ -73,6 +76,8 @@ class OdbcConnection final : public Connection {
   std::list<std::string> lru_;  // most recently used first
   SQLHSTMT direct_ = SQL_NULL_HSTMT;  // for transaction control, never cached by SQL
   std::vector<char> buffer_;
+  SQLHSTMT schema_probe_ = SQL_NULL_HSTMT;  // SQLite: PRAGMA schema_version, prepared once
+  std::int64_t schema_version_ = -1;
   bool in_transaction_ = false;
   bool broken_ = false;
 };

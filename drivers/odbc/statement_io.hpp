@@ -22,6 +22,10 @@ struct Quirks {
   bool time_as_text = false;
   /// Same for Date ("YYYY-MM-DD").
   bool date_as_text = false;
+  /// Check PRAGMA schema_version before each statement and drop cached statements when it
+  /// moved (SQLite: its driver keeps the columns described at prepare time, so after DDL a
+  /// cached SELECT would silently return the old shape; see OdbcConnection).
+  bool check_schema_version = false;
 };
 
 /// Where errors point: the SQL as messages show it, and the shard.
