@@ -21,8 +21,31 @@ struct Ledger : grant::Model<Ledger> {
   }
 };
 
+// A callback that writes another model through the sync API: inside the job it runs inline
+// on the job's connection, inside the save's transaction.
+struct Audit : grant::Model<Audit> {
+  std::optional<std::int64_t> id;
+  std::string note;
+  static auto schema() { return grant::Schema<Audit>("audits").primary_key().column("note", &Audit::note); }
+};
+struct Order : grant::Model<Order> {
+  std::optional<std::int64_t> id;
+  std::int64_t total = 0;
+  static auto schema() {
+    return grant::Schema<Order>("orders").primary_key().column("total", &Order::total)
+        .after_create([](Order& o) {
+          Audit::create_or_throw({{"note", "order " + std::to_string(*o.id)}});
+          if (o.total < 0) throw std::runtime_error("refund not allowed");
+        });
+  }
+};
+
 struct Tables {
-  Tables() { Ledger::migrator().drop_and_create(); }
+  Tables() {
+    Ledger::migrator().drop_and_create();
+    Audit::migrator().drop_and_create();
+    Order::migrator().drop_and_create();
+  }
 };
 
 std::vector<std::string> entries() { return Ledger::order("id").pluck<std::string>("entry"); }
@@ -102,6 +125,26 @@ BOOST_AUTO_TEST_CASE(failing_after_callback_inside_a_transaction) {
                     }),
                     std::runtime_error);
   BOOST_CHECK_EQUAL(Ledger::count(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(callbacks_write_other_models_in_the_same_transaction) {
+  Order o = Order::create_or_throw({{"total", 5}});
+  BOOST_CHECK_EQUAL(Audit::count(), 1);
+  BOOST_CHECK_EQUAL(Audit::first_or_throw().note, "order " + std::to_string(*o.id));
+  // the callback's own write is undone with the order's
+  BOOST_CHECK_THROW(Order::create({{"total", -1}}), std::runtime_error);
+  BOOST_CHECK_EQUAL(Order::count(), 1);
+  BOOST_CHECK_EQUAL(Audit::count(), 1);
+  // many at once, concurrently
+  std::vector<Order> orders(20);
+  std::vector<grant::AsyncResult<bool>> saves;
+  for (auto& x : orders) {
+    x.total = 1;
+    saves.push_back(x.async_save());
+  }
+  for (auto& r : saves) BOOST_CHECK(r.await());
+  BOOST_CHECK_EQUAL(Order::count(), 21);
+  BOOST_CHECK_EQUAL(Audit::count(), 21);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

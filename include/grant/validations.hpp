@@ -26,7 +26,7 @@ struct presence {
 
 /// Length in characters (UTF-8 code points) of the text form.
 struct length {
-  std::optional<std::size_t> min, max, is;
+  std::optional<std::size_t> min{}, max{}, is{};
   bool allow_null = false;
   void operator()(const Value& v, orm::ValidationContext& ctx) const;
 };
@@ -44,14 +44,14 @@ struct format {
 /// A number (integer, double, decimal or numeric text), with optional bounds.
 struct numericality {
   bool only_integer = false;
-  std::optional<double> greater_than, greater_than_or_equal_to, less_than, less_than_or_equal_to, equal_to;
+  std::optional<double> greater_than{}, greater_than_or_equal_to{}, less_than{}, less_than_or_equal_to{}, equal_to{};
   bool allow_null = false;
   void operator()(const Value& v, orm::ValidationContext& ctx) const;
 };
 
 /// One of the listed values.
 struct inclusion {
-  std::vector<Value> in;
+  std::vector<Value> in{};
   std::string message = "is not included in the list";
   bool allow_null = false;
   void operator()(const Value& v, orm::ValidationContext& ctx) const;
@@ -59,7 +59,7 @@ struct inclusion {
 
 /// None of the listed values.
 struct exclusion {
-  std::vector<Value> in;
+  std::vector<Value> in{};
   std::string message = "is reserved";
   void operator()(const Value& v, orm::ValidationContext& ctx) const;
 };
@@ -67,7 +67,7 @@ struct exclusion {
 /// No other row of the table has this value (within `scope` columns). Runs a SELECT in the
 /// save's job; a unique index is still what makes it race-free (UniqueViolation).
 struct uniqueness {
-  std::vector<std::string> scope;
+  std::vector<std::string> scope{};
   std::string message = "has already been taken";
   void operator()(const Value& v, orm::ValidationContext& ctx) const;
 };
