@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -52,6 +53,30 @@ BOOST_AUTO_TEST_CASE(fifty_fibers_insert_at_once) {
   }
   BOOST_CHECK_EQUAL(rt_test::count(shard, "rt_fifty"), 100);
   BOOST_CHECK_LE(shard.pool_stats().max_open_seen, 4u);
+}
+
+namespace {
+// Threads of this process now (Linux).
+int thread_count() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_thousand_pending_ops_use_pool_size_threads) {
+  int before = thread_count();
+  grant::Runtime runtime{grant::test::config(2)};
+  grant::Shard shard = runtime.shard("primary");
+  std::vector<grant::AsyncResult<grant::Rows>> results;
+  for (int i = 0; i < 1000; ++i) results.push_back(shard.async_query("SELECT 1"));
+  int during = thread_count();
+  for (auto& r : results) BOOST_CHECK_EQUAL(r.await().size(), 1u);
+  BOOST_CHECK_LE(during - before, 3);  // two workers and the pool's time-out reaper
+  BOOST_CHECK_LE(shard.pool_stats().max_open_seen, 2u);
+  BOOST_CHECK_EQUAL(runtime.metrics().ops_completed, 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(pool_of_two_serves_two_hundred_fibers) {
@@ -126,6 +151,7 @@ BOOST_AUTO_TEST_CASE(checkout_times_out_while_the_only_connection_is_held) {
   BOOST_CHECK_THROW(shard.transaction([] {}), grant::PoolTimeout);
   BOOST_CHECK(std::chrono::steady_clock::now() - started >= 100ms);
 
+  BOOST_CHECK_GE(runtime.metrics().ops_failed, 1u);  // the timed-out query
   release.send(1);
   holder.join();
   BOOST_CHECK_EQUAL(rt_test::count(shard, "rt_held"), 1);  // the holder committed
@@ -211,9 +237,11 @@ BOOST_AUTO_TEST_CASE(plain_threads_without_fibers) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       try {
+        std::string name("t");
+        name += std::to_string(t);
         for (int i = 0; i < 25; ++i) {
-          rt_test::insert(shard, "rt_threads", "t" + std::to_string(t), i);
-          if (rt_test::count(shard, "rt_threads", "name = 't" + std::to_string(t) + "'") != i + 1) ++failures;
+          rt_test::insert(shard, "rt_threads", name, i);
+          if (rt_test::count(shard, "rt_threads", "name = '" + name + "'") != i + 1) ++failures;
         }
       } catch (const std::exception& e) {
         BOOST_TEST_MESSAGE("thread " << t << ": " << e.what());

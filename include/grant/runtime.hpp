@@ -104,8 +104,17 @@ class Shard {
 
   /// Runs `fn()` inside a transaction on one connection of this shard: commit on return,
   /// rollback and rethrow on an exception, rollback and swallow on grant::Rollback. Nested
-  /// calls in the same fiber become savepoints. Every statement of this fiber on this shard
-  /// inside `fn` (sync or async) runs on the transaction's connection, in issue order.
+  /// calls in the same fiber become savepoints (an inner Rollback or exception undoes only
+  /// the inner part). Every statement of this fiber on this shard inside `fn` (sync or
+  /// async, awaited or not) runs on the transaction's connection, in issue order, before
+  /// the COMMIT. The context belongs to the calling fiber: fibers spawned inside `fn` are
+  /// outside the transaction. Called from inside a job of this shard, it runs on that job's
+  /// connection.
+  ///
+  /// Failure rule: a statement that fails inside the transaction marks it failed even if
+  /// `fn` catches the error; a failed transaction rolls back at the end and throws the
+  /// first error (rolling back to a savepoint clears failures inside it). A connection lost
+  /// inside is never replayed: the transaction throws ConnectionLost.
   /// Throws PoolTimeout if no connection frees up within checkout_timeout.
   void transaction(const std::function<void()>& fn) const;
 
