@@ -23,6 +23,11 @@ struct ConnectOptions {
   std::function<void(StatementEvent&)> on_statement;
 };
 
+/// Size of the buffer each SQLGetData call fills when reading text or bytes: a long value
+/// arrives in parts of read_chunk_bytes - 1 (text: the driver adds a NUL) or read_chunk_bytes
+/// (bytes) bytes. Exposed so that tests can probe sizes around the part boundary.
+inline constexpr std::size_t read_chunk_bytes = 8192;
+
 /// Opens a connection from a DSN or connection string, adding the per-driver defaults of
 /// DESIGN.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
 /// Throws ConnectionLost (SQLSTATE 08xxx) or DatabaseError naming the shard and the

@@ -112,6 +112,9 @@ Date value_to_date(const Value&);
 Decimal value_to_decimal(const Value&);
 Bytes value_to_bytes(const Value&);
 [[noreturn]] void throw_out_of_range(std::int64_t v, const char* target);
+/// "-0012.3400" -> "-12.34", "5." -> "5", "-0.0" -> "0"; nullopt unless the text is a plain
+/// decimal number ([+-]digits[.digits], no exponent). Used for Decimal values both ways.
+std::optional<std::string> canonical_decimal(std::string_view text);
 template <class T>
 T checked_narrow(std::int64_t v) {
   if constexpr (sizeof(T) < sizeof(std::int64_t) || std::is_unsigned_v<T>) {

@@ -49,12 +49,18 @@ Backend make_backend() {
   if (b.name.empty()) b.name = "sqlite";
   if (b.name == "sqlite") {
     // REAL storage, no query timeout support, no server.
+    b.syntax_error_sqlstate = "HY000";
   } else if (b.name == "postgresql") {
     b.exact_decimal = true;
+    b.exact_double = true;
+    b.keeps_negative_zero = true;
+    b.syntax_error_sqlstate = "42601";
     b.honours_query_timeout = true;
     b.server = true;
   } else if (b.name == "mariadb") {
     b.exact_decimal = true;
+    b.exact_double = true;
+    b.syntax_error_sqlstate = "42000";
     b.server = true;
   } else {
     throw grant::ConfigError("environment: GRANT_TEST_BACKEND=" + b.name + " (expected sqlite, postgresql or mariadb)");

@@ -18,6 +18,10 @@ struct Backend {
   std::string name;                   ///< "sqlite", "postgresql", "mariadb"
   std::vector<std::string> shards;    ///< connection strings: primary, shard_1, shard_2, shard_3
   bool exact_decimal = false;         ///< NUMERIC(38,9) round-trips exactly (SQLite stores REAL)
+  bool exact_double = false;          ///< doubles keep all 17 digits (the SQLite3 ODBC driver
+                                      ///< carries them as 15-digit text both ways)
+  bool keeps_negative_zero = false;   ///< -0.0 comes back with its sign (PostgreSQL only)
+  std::string syntax_error_sqlstate;  ///< what the driver reports for "SELEC 1" (42601, 42000, HY000)
   bool honours_query_timeout = false; ///< the driver implements SQL_ATTR_QUERY_TIMEOUT
   bool server = false;                ///< a server we can kill connections on / sleep in
   std::string sleep_sql(double seconds) const;   ///< "SELECT pg_sleep(0.2)" etc.; empty if none

@@ -1,0 +1,20 @@
+// grant::dialect_for(): the singleton of each dialect.
+#include <grant/dialect.hpp>
+
+namespace grant {
+namespace dialects {
+const Dialect& sqlite_dialect();
+const Dialect& postgresql_dialect();
+const Dialect& mariadb_dialect();
+}  // namespace dialects
+
+const Dialect& dialect_for(DialectKind kind) {
+  switch (kind) {
+    case DialectKind::sqlite: return dialects::sqlite_dialect();
+    case DialectKind::postgresql: return dialects::postgresql_dialect();
+    case DialectKind::mariadb: return dialects::mariadb_dialect();
+  }
+  return dialects::sqlite_dialect();
+}
+
+}  // namespace grant

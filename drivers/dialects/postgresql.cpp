@@ -1,0 +1,42 @@
+// PostgreSQL (psqlODBC). TIMESTAMP is "without time zone" and holds UTC: the session runs
+// with TIME ZONE 'UTC' (driver defaults), so nothing shifts values on the way.
+#include <grant/dialect.hpp>
+
+#include "drivers/dialects/common.hpp"
+
+namespace grant::dialects {
+
+class PostgresqlDialect final : public Dialect {
+ public:
+  DialectKind kind() const override { return DialectKind::postgresql; }
+  std::string_view name() const override { return "postgresql"; }
+  std::string quote(std::string_view identifier) const override { return quote_with(identifier, '"'); }
+  std::string type_name(ColumnType type) const override {
+    switch (type) {
+      case ColumnType::int32: return "INTEGER";
+      case ColumnType::int64: return "BIGINT";
+      case ColumnType::real: return "DOUBLE PRECISION";
+      case ColumnType::boolean: return "BOOLEAN";
+      case ColumnType::text: return "TEXT";
+      case ColumnType::bytes: return "BYTEA";
+      case ColumnType::time: return "TIMESTAMP";
+      case ColumnType::date: return "DATE";
+      case ColumnType::decimal: return "NUMERIC(38,9)";
+    }
+    return "TEXT";
+  }
+  std::string auto_primary_key() const override { return "BIGSERIAL PRIMARY KEY"; }
+  bool insert_returning() const override { return true; }
+  std::string last_insert_id_sql() const override { return "SELECT lastval()"; }
+  std::string begin_sql() const override { return "BEGIN"; }
+  std::string drop_table_sql(std::string_view table) const override {
+    return "DROP TABLE IF EXISTS " + quote(table) + " CASCADE";
+  }
+};
+
+const Dialect& postgresql_dialect() {
+  static const PostgresqlDialect instance;
+  return instance;
+}
+
+}  // namespace grant::dialects

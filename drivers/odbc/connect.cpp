@@ -1,0 +1,80 @@
+// grant::driver::connect(): SQLDriverConnect with the per-driver defaults, then the dialect
+// from SQLGetInfo(SQL_DBMS_NAME).
+#include "drivers/driver.hpp"
+#include "drivers/odbc/connection_string.hpp"
+#include "drivers/odbc/diagnostics.hpp"
+#include "drivers/odbc/environment.hpp"
+#include "drivers/odbc/odbc_connection.hpp"
+
+#include <grant/errors.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace grant::driver {
+namespace {
+
+std::optional<DialectKind> dialect_from_dbms(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (name.find("sqlite") != std::string::npos) return DialectKind::sqlite;
+  if (name.find("postgres") != std::string::npos) return DialectKind::postgresql;
+  if (name.find("mariadb") != std::string::npos || name.find("mysql") != std::string::npos)
+    return DialectKind::mariadb;
+  return std::nullopt;
+}
+
+// Owns the DBC handle until a Connection takes it.
+struct DbcHandle {
+  SQLHDBC h = SQL_NULL_HDBC;
+  bool connected = false;
+  ~DbcHandle() {
+    if (connected) SQLDisconnect(h);
+    if (h != SQL_NULL_HDBC) SQLFreeHandle(SQL_HANDLE_DBC, h);
+  }
+  SQLHDBC release() {
+    connected = false;
+    SQLHDBC out = h;
+    h = SQL_NULL_HDBC;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options) {
+  using namespace odbc;
+  const std::string full = with_driver_defaults(connection_string, options.busy_timeout);
+  const std::string shown = "connect " + mask_password(full);
+  DbcHandle dbc;
+  SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_DBC, environment(), &dbc.h);
+  if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_ENV, environment(), rc, shown, options.shard);
+
+  SQLCHAR out[1024];
+  SQLSMALLINT out_length = 0;
+  rc = SQLDriverConnect(dbc.h, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(full.c_str())), SQL_NTS, out,
+                        sizeof out, &out_length, SQL_DRIVER_NOPROMPT);
+  if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_DBC, dbc.h, rc, shown, options.shard);
+  dbc.connected = true;
+
+  SQLCHAR dbms[256] = {0};
+  SQLSMALLINT dbms_length = 0;
+  rc = SQLGetInfo(dbc.h, SQL_DBMS_NAME, dbms, sizeof dbms, &dbms_length);
+  if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_DBC, dbc.h, rc, shown, options.shard);
+  std::string dbms_name(reinterpret_cast<char*>(dbms));
+  auto kind = dialect_from_dbms(dbms_name);
+  if (!kind)
+    throw DatabaseError("HY000", 0,
+                        "unsupported database '" + dbms_name + "' (Grant speaks SQLite, PostgreSQL and MariaDB/MySQL)",
+                        shown, options.shard);
+
+  auto connection = std::make_unique<OdbcConnection>(dbc.release(), dialect_for(*kind), options);
+  if (detect_driver(connection_string) == DriverKind::unknown) {
+    // A DSN: its driver was unknown, so no defaults went into the string. grant::Time is
+    // UTC by contract, so the session's zone must be too (CURRENT_TIMESTAMP, timestamptz).
+    if (*kind == DialectKind::postgresql) connection->exec({"SET TIME ZONE 'UTC'", {}});
+    if (*kind == DialectKind::mariadb) connection->exec({"SET time_zone = '+00:00'", {}});
+  }
+  return connection;
+}
+
+}  // namespace grant::driver
