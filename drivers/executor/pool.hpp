@@ -170,7 +170,7 @@ class Worker {
   /// this too (queue_wait 0).
   void execute(Job& job, std::chrono::microseconds queue_wait) noexcept;
   /// Opens the connection if needed, resolves the lease's acquired() and serves it.
-  void serve(Lease& lease) noexcept;
+  void serve(Lease& lease, std::chrono::microseconds queue_wait) noexcept;
   /// Closes the connection if it is broken (between jobs).
   void after_job() noexcept;
   void close() noexcept;

@@ -194,18 +194,25 @@ void Worker::execute(Job& job, std::chrono::microseconds queue_wait) noexcept {
               std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started), ok);
 }
 
-void Worker::serve(Lease& lease) noexcept {
+void Worker::serve(Lease& lease, std::chrono::microseconds queue_wait) noexcept {
   try {
     connection();
   } catch (...) {
     lease.acquired().reject(std::current_exception());
     return;
   }
+  Instruments& in = pool_.instruments();
+  if (in.debug_enabled()) in.log().debug("[{}] transaction checked out a connection after {}us", shard(), queue_wait.count());
+  auto started = Clock::now();
   leased_ = true;
   tx_ = TxState{};
   lease.acquired().resolve(true);
   lease.serve(*this);
   leased_ = false;
+  if (in.debug_enabled()) {
+    in.log().debug("[{}] transaction released its connection after {}us", shard(),
+                   std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
+  }
   // The transaction's fiber always ends with COMMIT or ROLLBACK; if it could not (a lost
   // await, say), never hand an open transaction to the next job.
   if (tx_.depth > 0) tx_rollback();
