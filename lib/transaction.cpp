@@ -87,8 +87,13 @@ void outermost(TxEntry& tx, const std::function<void()>& fn) {
     control(tx, [](Worker& w) { w.tx_rollback(); });
     return;
   } catch (...) {
-    control(tx, [](Worker& w) { w.tx_rollback(); });
-    throw;
+    auto error = std::current_exception();
+    bool lost = false;
+    control(tx, [&lost](Worker& w) {  // `lost` is read only after this step completed
+      w.tx_rollback();
+      lost = w.broken();
+    });
+    rethrow_transaction_error(error, lost);
   }
   control(tx, [](Worker& w) { w.tx_commit(); });
 }

@@ -60,7 +60,6 @@ void Instruments::statement(const StatementEvent& event) {
 
 void Instruments::job_done(const std::string& shard, bool async, std::chrono::microseconds queue_wait,
                            std::chrono::microseconds run_time, bool ok) {
-  (ok ? ops_completed : ops_failed).fetch_add(1, std::memory_order_relaxed);
   if (debug_enabled()) {
     logger_->debug("[{}] job {} async={} wait={}us run={}us", shard, ok ? "done" : "failed", async,
                    queue_wait.count(), run_time.count());

@@ -36,7 +36,9 @@ class Instruments {
   /// A hook that throws is logged and otherwise ignored: it must not fail the statement.
   void statement(const StatementEvent& event);
 
-  /// After every job: counts it and logs (debug) shard, async flag, queue wait and run time.
+  /// Counts a finished job (ops_completed or ops_failed).
+  void count_job(bool ok) noexcept { (ok ? ops_completed : ops_failed).fetch_add(1, std::memory_order_relaxed); }
+  /// After every job: logs (debug) shard, async flag, queue wait and run time.
   void job_done(const std::string& shard, bool async, std::chrono::microseconds queue_wait,
                 std::chrono::microseconds run_time, bool ok);
 

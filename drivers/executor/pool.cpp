@@ -102,10 +102,10 @@ void Pool::worker_main(Worker& worker) {
     if (stopping_ && queue_.empty()) reaper_cv_.notify_one();  // let shutdown proceed now
     ++busy_;
     lock.unlock();
+    auto wait = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - queued.enqueued);
     if (queued.lease) {
-      worker.serve(*queued.lease);
+      worker.serve(*queued.lease, wait);
     } else {
-      auto wait = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - queued.enqueued);
       worker.execute(queued.job, wait);
     }
     worker.after_job();

@@ -170,7 +170,7 @@ class Worker {
   /// this too (queue_wait 0).
   void execute(Job& job, std::chrono::microseconds queue_wait) noexcept;
   /// Opens the connection if needed, resolves the lease's acquired() and serves it.
-  void serve(Lease& lease) noexcept;
+  void serve(Lease& lease, std::chrono::microseconds queue_wait) noexcept;
   /// Closes the connection if it is broken (between jobs).
   void after_job() noexcept;
   void close() noexcept;
@@ -201,8 +201,16 @@ class Worker {
   struct Current {
     std::chrono::microseconds queue_wait{0};
     bool async = false;
+    bool counted = false;  ///< note_job_outcome() already counted this job
   } current_;
+  friend void grant::detail::note_job_outcome(bool) noexcept;
 };
+
+/// Rethrows `error`; but when the connection turned out to be lost (`lost`) and `error` is a
+/// DatabaseError other than ConnectionLost (psqlODBC reports a statement on a dead socket
+/// inside a transaction as "[HY000] internal SAVEPOINT failed"), throws a ConnectionLost
+/// carrying its SQLSTATE, SQL and message instead, so callers can tell a lost transaction.
+[[noreturn]] void rethrow_transaction_error(std::exception_ptr error, bool lost);
 
 /// "Pwd=secret" -> "Pwd=***" (any case, braces too), for messages and logs.
 std::string mask_password(const std::string& connection_string);

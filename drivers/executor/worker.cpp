@@ -176,7 +176,7 @@ void Worker::execute(Job& job, std::chrono::microseconds queue_wait) noexcept {
     return;
   }
   Current saved = current_;
-  current_ = Current{queue_wait, job.async};
+  current_ = Current{queue_wait, job.async, false};
   ++running_;
   auto started = Clock::now();
   bool ok = true;
@@ -188,23 +188,31 @@ void Worker::execute(Job& job, std::chrono::microseconds queue_wait) noexcept {
     note_failure(std::current_exception());
   }
   --running_;
+  if (!current_.counted) in.count_job(ok);
   current_ = saved;
   in.job_done(shard(), job.async, queue_wait,
               std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started), ok);
 }
 
-void Worker::serve(Lease& lease) noexcept {
+void Worker::serve(Lease& lease, std::chrono::microseconds queue_wait) noexcept {
   try {
     connection();
   } catch (...) {
     lease.acquired().reject(std::current_exception());
     return;
   }
+  Instruments& in = pool_.instruments();
+  if (in.debug_enabled()) in.log().debug("[{}] transaction checked out a connection after {}us", shard(), queue_wait.count());
+  auto started = Clock::now();
   leased_ = true;
   tx_ = TxState{};
   lease.acquired().resolve(true);
   lease.serve(*this);
   leased_ = false;
+  if (in.debug_enabled()) {
+    in.log().debug("[{}] transaction released its connection after {}us", shard(),
+                   std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
+  }
   // The transaction's fiber always ends with COMMIT or ROLLBACK; if it could not (a lost
   // await, say), never hand an open transaction to the next job.
   if (tx_.depth > 0) tx_rollback();
@@ -240,11 +248,27 @@ void Worker::tx_rollback_to() {
   if (tx_.error && tx_.error_level >= level) tx_ = TxState{tx_.depth, nullptr, 0, false};
 }
 
+void rethrow_transaction_error(std::exception_ptr error, bool lost) {
+  if (lost) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const ConnectionLost&) {
+    } catch (const DatabaseError& e) {
+      throw ConnectionLost(e.sqlstate(), e.native_error(),
+                           "the connection was lost inside the transaction; nothing was committed or replayed (" +
+                               e.driver_message() + ")",
+                           e.sql(), e.shard());
+    } catch (...) {
+    }
+  }
+  std::rethrow_exception(error);
+}
+
 void Worker::tx_commit() {
   if (tx_.error) {
     auto error = tx_.error;
     tx_rollback();
-    std::rethrow_exception(error);
+    rethrow_transaction_error(error, broken());
   }
   if (broken()) {
     tx_ = TxState{};
@@ -267,6 +291,13 @@ void Worker::tx_rollback() noexcept {
   } catch (const std::exception& e) {
     pool_.instruments().log().warn("[{}] ROLLBACK failed: {}", shard(), e.what());
   }
+}
+
+void note_job_outcome(bool ok) noexcept {
+  Worker* w = this_thread_worker;
+  if (!w || w->running_ == 0 || w->current_.counted) return;
+  w->current_.counted = true;
+  w->pool_.instruments().count_job(ok);
 }
 
 }  // namespace grant::detail
