@@ -28,6 +28,7 @@ struct Options {
   std::int64_t rows = 100000;          ///< workload 1 table size
   std::int64_t lookups = 20000;        ///< workload 1 lookups per subject
   int rounds = 4;                      ///< workload 1: subjects alternate in this many rounds
+  std::vector<std::string> subjects;   ///< workload 1: run only these subjects (for profiling)
   double seconds = 10;                 ///< workload 3 duration (each side)
   int fibers = 1000;                   ///< workload 3 client fibers
   int pool = 8;                        ///< workload 3 pool size / pgbench clients

@@ -4,6 +4,7 @@
 #include "bench/peers/raw_odbc.hpp"
 #include "bench/workloads/workloads.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace bench::workloads {
@@ -38,13 +39,32 @@ void lookup(const Options& o, const Target& t) {
                         if (u) checksum += u->views;
                         return u.has_value();
                       }});
-  subjects.push_back(peers::soci_lookup("odbc", t.odbc, table));
+  // Two more Grant subjects that split find()'s cost: the hand-off to a driver worker and
+  // back alone (a job that runs no SQL), and the same SQL as raw text through Shard::query
+  // (hand-off + the connection layer: statement cache, Value rows, hooks; no ORM).
+  grant::Shard shard = runtime.shard("primary");
+  subjects.push_back({"Grant Shard::run (no SQL)", [&](std::int64_t id) {
+                        return shard.run([id](grant::Connection&) { return id; }).await() == id;
+                      }});
+  const std::string sql = "SELECT id, name, email, views, score, created_at FROM " + table + " WHERE id = ?";
+  subjects.push_back({"Grant Shard::query (raw SQL)", [&](std::int64_t id) {
+                        grant::Rows rows = shard.query(sql, {id});
+                        if (rows.rows.empty()) return false;
+                        checksum += rows.rows[0][3].as<std::int64_t>();
+                        return true;
+                      }});
+  auto wanted = [&](const std::string& name) {
+    return o.subjects.empty() || std::find(o.subjects.begin(), o.subjects.end(), name) != o.subjects.end();
+  };
+  if (wanted("SOCI odbc")) subjects.push_back(peers::soci_lookup("odbc", t.odbc, table));
   if (t.pg()) {
-    subjects.push_back(peers::soci_lookup("postgresql", t.libpq, table));
-    subjects.push_back(peers::pqxx_lookup(t.libpq, table));
+    if (wanted("SOCI postgresql")) subjects.push_back(peers::soci_lookup("postgresql", t.libpq, table));
+    if (wanted("libpqxx")) subjects.push_back(peers::pqxx_lookup(t.libpq, table));
   } else {
-    subjects.push_back(peers::soci_lookup("sqlite3", o.sqlite_path, table));
+    if (wanted("SOCI sqlite3")) subjects.push_back(peers::soci_lookup("sqlite3", o.sqlite_path, table));
   }
+  std::erase_if(subjects, [&](const peers::Lookup& s) { return !wanted(s.name); });
+  if (subjects.empty()) throw std::runtime_error("lookup: no subject left after --subject");
 
   // Warm-up: statements prepared, pool connections open, pages cached.
   const auto warm = random_ids(static_cast<std::size_t>(std::min<std::int64_t>(o.lookups / 4 + 100, 2000)), o.rows, 7);
