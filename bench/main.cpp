@@ -91,7 +91,7 @@ Parsed parse(int argc, char** argv) {
       ("rows", po::value<std::int64_t>(), "lookup table rows (100000; quick 10000)")
       ("lookups", po::value<std::int64_t>(), "lookups per subject (20000; quick 2000)")
       ("rounds", po::value<int>(), "lookup rounds the subjects alternate in (4; quick 2)")
-      ("subject", po::value(&o.subjects)->composing(), "lookup: only this subject, e.g. 'Grant find()' (repeatable; for profiling)")
+      ("subject", po::value(&o.subjects)->composing(), "lookup: only this subject (e.g. 'Grant find()'); throughput: subjects starting with it (repeatable; for profiling)")
       ("seconds", po::value<double>(), "throughput seconds per side (10; quick 2)")
       ("fibers", po::value<int>(), "throughput client fibers (1000)")
       ("pool", po::value<int>(), "pool size / pgbench clients (8)")

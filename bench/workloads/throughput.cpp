@@ -81,16 +81,23 @@ void throughput(const Options& o, const Target& t) {
   const std::int64_t accounts = 100000LL * o.pgbench_scale;
   const int secs = std::max(1, static_cast<int>(std::lround(o.seconds)));
   const std::string kase = "accounts=" + std::to_string(accounts) + " pool=" + std::to_string(o.pool);
-  if (t.pg()) {
-    double tps = peers::pgbench_select(o, o.pool, 2, secs);
-    emit({t.backend, "throughput", kase,
-          "pgbench -S -M prepared -c " + std::to_string(o.pool) + " -j 2", "rate", tps, "ops/s"});
+  // --subject (for profiling) keeps the subjects whose name starts with one of its values.
+  auto wanted = [&](const std::string& name) {
+    if (o.subjects.empty()) return true;
+    for (const auto& s : o.subjects)
+      if (name.rfind(s, 0) == 0) return true;
+    return false;
+  };
+  const std::string pgbench = "pgbench -S -M prepared -c " + std::to_string(o.pool) + " -j 2";
+  if (t.pg() && wanted(pgbench))
+    emit({t.backend, "throughput", kase, pgbench, "rate", peers::pgbench_select(o, o.pool, 2, secs), "ops/s"});
+  const std::string raw = "raw ODBC, " + std::to_string(o.pool) + " threads";
+  if (wanted(raw)) emit({t.backend, "throughput", kase, raw, "rate", raw_threads(o, t, accounts, secs), "ops/s"});
+  const std::string grant = "Grant find(), " + std::to_string(o.fibers) + " fibers";
+  if (wanted(grant)) {
+    grant::Runtime runtime{runtime_config(t.odbc, static_cast<std::size_t>(o.pool))};
+    emit({t.backend, "throughput", kase, grant, "rate", grant_fibers(o, accounts, secs), "ops/s"});
   }
-  emit({t.backend, "throughput", kase, "raw ODBC, " + std::to_string(o.pool) + " threads", "rate",
-        raw_threads(o, t, accounts, secs), "ops/s"});
-  grant::Runtime runtime{runtime_config(t.odbc, static_cast<std::size_t>(o.pool))};
-  emit({t.backend, "throughput", kase, "Grant find(), " + std::to_string(o.fibers) + " fibers", "rate",
-        grant_fibers(o, accounts, secs), "ops/s"});
 }
 
 }  // namespace bench::workloads
