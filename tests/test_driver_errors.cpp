@@ -71,6 +71,19 @@ BOOST_AUTO_TEST_CASE(unique_violation_on_every_backend) {
   BOOST_CHECK_EQUAL(count("people"), 1);
 }
 
+BOOST_AUTO_TEST_CASE(wrong_number_of_parameters_is_named_plainly) {
+  for (std::vector<Value> params : {std::vector<Value>{}, std::vector<Value>{1, 2}}) {
+    try {
+      c.query({"SELECT ? AS x", params});
+      BOOST_FAIL("no error");
+    } catch (const DatabaseError& e) {
+      BOOST_CHECK_EQUAL(e.sqlstate(), "07002");
+      BOOST_CHECK(contains(e.what(), "1 placeholder(s) but " + std::to_string(params.size()) + " parameter(s)"));
+    }
+  }
+  BOOST_CHECK_EQUAL(c.query({"SELECT ? AS x", {7}}).rows.at(0).at(0).as<int>(), 7);
+}
+
 BOOST_AUTO_TEST_CASE(not_null_violation_is_not_a_unique_violation) {
   make_people();
   try {

@@ -62,7 +62,9 @@ BOOST_AUTO_TEST_CASE(resolved_from_a_thread_wakes_fibers_on_two_threads) {
   BOOST_CHECK(promise.completed());
   BOOST_CHECK_EQUAL(got.load(), 5);
   BOOST_REQUIRE_EQUAL(counter_at_wake.size(), 3u);
-  for (int advanced : counter_at_wake) BOOST_CHECK_GT(advanced, 5);
+  // Had get() blocked the thread, the counter could not move between a waiter's start and
+  // its wake-up. (Not more than 0: a loaded machine may run the 1 ms ticker rarely.)
+  for (int advanced : counter_at_wake) BOOST_CHECK_GT(advanced, 0);
 }
 
 BOOST_AUTO_TEST_CASE(reject_gives_every_waiter_the_same_exception_object) {

@@ -157,10 +157,10 @@ void OdbcConnection::clear_cache() {
   lru_.clear();
 }
 
-SQLHSTMT OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
+const OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
   if (auto it = cache_.find(sql); it != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return it->second.handle;
+    return it->second;
   }
   SQLHSTMT h = new_statement(shown);
   SQLRETURN rc = SQLPrepare(h, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
@@ -171,8 +171,9 @@ SQLHSTMT OdbcConnection::prepared(const std::string& sql, const std::string& sho
   }
   if (cache_.size() >= cache_capacity) evict(lru_.back());
   lru_.push_front(sql);
-  cache_.emplace(sql, Cached{h, lru_.begin()});
-  return h;
+  SQLSMALLINT placeholders = -1;
+  if (!SQL_SUCCEEDED(SQLNumParams(h, &placeholders))) placeholders = -1;
+  return cache_.emplace(sql, Cached{h, lru_.begin(), placeholders}).first->second;
 }
 
 OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool fetch, bool allow_retry,
@@ -180,7 +181,16 @@ OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool
   const std::string shown = shown_sql(statement);
   const Where where{shown, options_.shard};
   if (quirks_.check_schema_version) check_schema_version();
-  SQLHSTMT h = prepared(statement.sql, shown);
+  const Cached& cached = prepared(statement.sql, shown);
+  SQLHSTMT h = cached.handle;
+  if (cached.placeholders >= 0 && static_cast<std::size_t>(cached.placeholders) != statement.params.size()) {
+    // Every driver fails here in its own words (psqlODBC: "IPD isn't set"); say it plainly.
+    // Not a stale statement: the handle stays cached.
+    throw DatabaseError("07002", 0,
+                        "the statement has " + std::to_string(cached.placeholders) + " placeholder(s) but " +
+                            std::to_string(statement.params.size()) + " parameter(s) were given",
+                        shown, options_.shard);
+  }
   Result result;
   try {
     CursorGuard guard{h};

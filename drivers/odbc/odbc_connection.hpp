@@ -50,6 +50,7 @@ class OdbcConnection final : public Connection {
   struct Cached {
     SQLHSTMT handle;
     std::list<std::string>::iterator lru;
+    int placeholders;  // from SQLNumParams; -1 if the driver could not tell
   };
   struct Result {
     Rows rows;
@@ -58,7 +59,7 @@ class OdbcConnection final : public Connection {
 
   Result run(const Statement& statement, bool fetch);
   Result run_once(const Statement& statement, bool fetch, bool allow_retry, bool& retry);
-  SQLHSTMT prepared(const std::string& sql, const std::string& shown);
+  const Cached& prepared(const std::string& sql, const std::string& shown);
   SQLHSTMT new_statement(const std::string& shown);
   void evict(const std::string& sql);
   void clear_cache();
