@@ -244,6 +244,24 @@ BOOST_AUTO_TEST_CASE(transaction_inside_a_job_uses_the_job_connection) {
   BOOST_CHECK_EQUAL(count(f.shard, "tx_in_job"), 1);
 }
 
+BOOST_AUTO_TEST_CASE(transaction_inside_a_job_that_began_its_own) {
+  Fixture f("tx_job_began", 1);
+  auto job = f.shard.run([&](grant::Connection& c) {
+    c.begin();  // as the ORM does around a save with after-callbacks
+    insert(f.shard, "tx_job_began", "job");
+    f.shard.transaction([&] {  // a callback's transaction: a savepoint, not a second BEGIN
+      insert(f.shard, "tx_job_began", "callback");
+      throw grant::Rollback();
+    });
+    f.shard.transaction([&] { insert(f.shard, "tx_job_began", "callback kept"); });
+    c.commit();
+    return true;
+  });
+  BOOST_CHECK(job.await_for(5s));
+  BOOST_CHECK_EQUAL(count(f.shard, "tx_job_began"), 2);
+  BOOST_CHECK_EQUAL(count(f.shard, "tx_job_began", "name = 'callback'"), 0);
+}
+
 BOOST_AUTO_TEST_CASE(connection_lost_inside_a_transaction_is_not_replayed) {
   if (!backend().server) {
     BOOST_TEST_MESSAGE("no server to end a connection on (" << backend().name << ")");
