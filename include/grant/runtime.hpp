@@ -61,12 +61,20 @@ class RuntimeImpl;
 
 /// A type-erased job. `run` is called on a driver worker with a connection of the shard;
 /// `fail` is called instead (on any thread) when the job cannot run: unknown shard, pool
-/// time-out, shutdown. Exactly one of them is called, exactly once.
+/// time-out, shutdown. Exactly one of them is called, exactly once. `run` reports its own
+/// failure by settling its promise and then rethrowing: the executor catches everything at
+/// the job boundary, counts the job as failed (Metrics::ops_failed) unless
+/// note_job_outcome() did, and applies the transaction failure rule (Shard::transaction).
 struct Job {
   std::function<void(Connection&)> run;
   std::function<void(std::exception_ptr)> fail;
   bool async = false;
 };
+
+/// Called by a job's `run` right before it settles its promise, from the worker thread:
+/// counts the outcome (Metrics) so that the counters already include this job when an
+/// awaiting fiber wakes up. Jobs that do not call it are counted when `run` returns.
+void note_job_outcome(bool ok) noexcept;
 
 /// Routes `job` to shard `shard`: inside an open transaction of this fiber on that shard,
 /// to the transaction's connection (after what was issued before); from a worker already
@@ -96,8 +104,17 @@ class Shard {
 
   /// Runs `fn()` inside a transaction on one connection of this shard: commit on return,
   /// rollback and rethrow on an exception, rollback and swallow on grant::Rollback. Nested
-  /// calls in the same fiber become savepoints. Every statement of this fiber on this shard
-  /// inside `fn` (sync or async) runs on the transaction's connection, in issue order.
+  /// calls in the same fiber become savepoints (an inner Rollback or exception undoes only
+  /// the inner part). Every statement of this fiber on this shard inside `fn` (sync or
+  /// async, awaited or not) runs on the transaction's connection, in issue order, before
+  /// the COMMIT. The context belongs to the calling fiber: fibers spawned inside `fn` are
+  /// outside the transaction. Called from inside a job of this shard, it runs on that job's
+  /// connection.
+  ///
+  /// Failure rule: a statement that fails inside the transaction marks it failed even if
+  /// `fn` catches the error; a failed transaction rolls back at the end and throws the
+  /// first error (rolling back to a savepoint clears failures inside it). A connection lost
+  /// inside is never replayed: the transaction throws ConnectionLost.
   /// Throws PoolTimeout if no connection frees up within checkout_timeout.
   void transaction(const std::function<void()>& fn) const;
 
@@ -113,11 +130,18 @@ class Shard {
     detail::Job job;
     job.async = async;
     job.run = [promise, fn = std::move(fn)](Connection& c) mutable {
+      std::exception_ptr error;
       try {
-        promise.resolve(fn(c));
+        auto value = fn(c);
+        detail::note_job_outcome(true);
+        promise.resolve(std::move(value));
+        return;
       } catch (...) {
-        promise.reject(std::current_exception());
+        error = std::current_exception();
       }
+      detail::note_job_outcome(false);
+      promise.reject(error);
+      std::rethrow_exception(error);  // the executor applies the transaction failure rule
     };
     job.fail = [promise](std::exception_ptr e) mutable { promise.reject(std::move(e)); };
     detail::submit(shard, std::move(job));
