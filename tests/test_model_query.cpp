@@ -236,6 +236,17 @@ BOOST_AUTO_TEST_CASE(joins_group_having) {
   BOOST_CHECK_EQUAL(Article::group("tag").count(), 3);
 }
 
+BOOST_AUTO_TEST_CASE(raw_rows_of_a_grouped_projection) {
+  auto q = Article::where("tag", grant::ne, grant::null).group("tag").select("tag", "SUM(views) AS total").order("tag");
+  grant::Rows rows = q.rows();
+  BOOST_REQUIRE_EQUAL(rows.size(), 2u);
+  BOOST_CHECK_EQUAL(rows.at(0, "tag").as<std::string>(), "x");
+  BOOST_CHECK_EQUAL(rows.at(0, "total").as<std::int64_t>(), 3);
+  BOOST_CHECK_EQUAL(rows.at(1, "tag").as<std::string>(), "y");
+  BOOST_CHECK(q.async_rows().await().rows == rows.rows);
+  BOOST_CHECK_EQUAL(Article::select("id", "title").rows().size(), 5u);
+}
+
 BOOST_AUTO_TEST_CASE(update_all_and_delete_all) {
   BOOST_CHECK_EQUAL(Article::where({{"tag", "x"}}).update_all({{"views", 100}, {"tag", "z"}}), 2);
   BOOST_CHECK_EQUAL(Article::where({{"tag", "z"}}).sum<std::int64_t>("views"), 200);
