@@ -36,6 +36,10 @@ class Promise {
     // async write's outcome back into the caller's record).
     std::function<void(const T&)> on_first_get;
     std::once_flag first_get;
+    // Run once, by the first get() to finish with the value *or* the error (an async
+    // write copies its record back, validation errors included, even when it throws).
+    std::function<void()> on_first_finish;
+    std::once_flag first_finish;
   };
 
  public:
@@ -92,6 +96,11 @@ class Promise {
   /// thread. Must be set before the promise can be awaited.
   void set_on_first_get(std::function<void(const T&)> fn) { s_->on_first_get = std::move(fn); }
 
+  /// Installs the hook that the first get() to finish — returning the value or rethrowing
+  /// the error — runs once, in its own thread, before it returns or throws. Must be set
+  /// before the promise can be awaited. Used by async record writes (model.hpp).
+  void set_on_first_finish(std::function<void()> fn) { s_->on_first_finish = std::move(fn); }
+
   /// The settled value, or rethrows the error, without running the first-get hook.
   /// Precondition: completed(). For continuations (AsyncResult::then, coordinators' peeks).
   const T& peek() const {
@@ -122,6 +131,7 @@ class Promise {
   }
 
   const T& finish() const {
+    if (s_->on_first_finish) std::call_once(s_->first_finish, [&] { s_->on_first_finish(); });
     if (s_->error) std::rethrow_exception(s_->error);
     if (s_->on_first_get) std::call_once(s_->first_get, [&] { s_->on_first_get(*s_->value); });
     return *s_->value;

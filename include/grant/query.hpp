@@ -1,0 +1,518 @@
+// grant::Query<M> — the query builder and every terminal, sync and async.
+//
+// Value semantics: each builder call returns a new query; the old one is unchanged, so a
+// query may be kept, copied and reused from any thread.
+//
+// Every terminal builds its SQL (lib/orm/sql_*.cpp) inside a job on the query's shard
+// (Shard::run_on) and maps the rows. async_x() returns the already started AsyncResult; the
+// sync x() is async_x().await(). An async_* call never throws: bad arguments (UnknownColumn,
+// an unknown association, a wrong number of binds) are checked before any SQL is sent and
+// delivered by await(), like an UnknownShard or a DatabaseError.
+//
+// Column names: a bare name ("email") must be a column of M (UnknownColumn) and is quoted
+// and qualified with M's table; "table.column" is quoted and checked only when the table is
+// M's; anything else (spaces, parentheses: "LOWER(email)", "COUNT(*) AS n") is raw SQL,
+// kept as written and not checked. Values are always bound parameters.
+#pragma once
+
+#include <grant/errors.hpp>
+#include <grant/orm/persistence.hpp>
+#include <grant/orm/query_spec.hpp>
+#include <grant/orm/sql.hpp>
+#include <grant/runtime.hpp>
+#include <grant/schema.hpp>
+
+#include <any>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace grant {
+
+namespace orm {
+
+/// Rows -> records of M (marked loaded from `shard`).
+template <class M>
+std::vector<M> read_records(const Rows& rows, bool by_name, const std::string& shard) {
+  auto map = column_map(rows, table_info<M>(), by_name);
+  std::vector<M> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows.rows) {
+    M& m = out.emplace_back();
+    Adapter<M> a(m);
+    for (std::size_t j = 0; j < row.size() && j < map.size(); ++j)
+      if (map[j]) a.set(*map[j], row[j]);
+    RecordAccess::mark_loaded(m, shard, values_of(a));
+  }
+  return out;
+}
+
+/// Runs a SELECT of `q` and loads the records, then the includes() (one statement each).
+template <class M>
+std::vector<M> load(Connection& c, const QuerySpec& q, const Statement& stmt) {
+  std::vector<M> out = read_records<M>(c.query(stmt), !q.select.empty(), c.shard());
+  if (!q.includes.empty() && !out.empty()) {
+    std::vector<Adapter<M>> adapters;
+    adapters.reserve(out.size());
+    std::vector<RecordAdapter*> owners;
+    for (M& m : out) owners.push_back(&adapters.emplace_back(m));
+    for (const auto& name : q.includes) preload(c, *q.table, owners, name);
+  }
+  return out;
+}
+
+/// first() / last(). The last of a page (a query with limit or offset) is the page's last
+/// row, as in Rails; otherwise the order is reversed and one row read.
+template <class M>
+std::optional<M> load_one(Connection& c, const QuerySpec& q, bool reverse, bool or_throw) {
+  const bool page = reverse && (q.limit || q.offset);
+  Statement stmt;
+  if (page) {
+    QuerySpec ordered = q;
+    if (ordered.order.empty()) ordered.order.push_back(OrderTerm{q.table->pk().name, Direction::asc, false});
+    stmt = sql::select(ordered, c.dialect());
+  } else {
+    stmt = sql::first(q, c.dialect(), reverse);
+  }
+  std::vector<M> rows = load<M>(c, q, stmt);
+  if (rows.empty()) {
+    if (or_throw) throw querying::NotFound(not_found_message(*q.table, c.shard(), stmt.sql));
+    return std::nullopt;
+  }
+  return std::move(page ? rows.back() : rows.front());
+}
+
+inline Value scalar(Connection& c, const Statement& stmt) {
+  Rows rows = c.query(stmt);
+  if (rows.empty() || rows.rows.front().empty()) return Value();
+  return rows.rows.front().front();
+}
+
+template <class T>
+std::vector<std::any> preload_targets(Connection& c, const AssociationInfo& a, const std::vector<Value>& keys) {
+  const TableInfo& target = table_info<T>();
+  const std::string column = a.target_column();
+  const std::size_t index = target.column_index(column);
+  std::vector<Value> distinct;
+  std::unordered_map<std::string, std::vector<T>> groups;
+  for (const auto& k : keys)
+    if (!k.is_null() && groups.try_emplace(k.to_string()).second) distinct.push_back(k);
+  constexpr std::size_t chunk = 1000;  // bind parameters per statement
+  for (std::size_t from = 0; from < distinct.size(); from += chunk) {
+    QuerySpec q;
+    q.table = &target;
+    std::vector<Value> part(distinct.begin() + from, distinct.begin() + std::min(distinct.size(), from + chunk));
+    q.and_where(Predicate::compare(column, Op::in, Operand(part)));
+    q.order.push_back(OrderTerm{target.pk().name, Direction::asc, false});
+    for (T& t : load<T>(c, q, sql::select(q, c.dialect())))
+      groups[Adapter<T>(t).get(index).to_string()].push_back(std::move(t));
+  }
+  std::unordered_map<std::string, std::shared_ptr<const std::vector<T>>> shared;
+  static const auto none = std::make_shared<const std::vector<T>>();
+  std::vector<std::any> out;
+  out.reserve(keys.size());
+  for (const auto& k : keys) {
+    if (k.is_null()) {
+      out.emplace_back(none);
+      continue;
+    }
+    auto key = k.to_string();
+    auto& s = shared[key];
+    if (!s) s = std::make_shared<const std::vector<T>>(std::move(groups[key]));
+    out.emplace_back(s);
+  }
+  return out;
+}
+
+}  // namespace orm
+
+template <class M>
+class Query {
+ public:
+  /// Every row of M on M's shard.
+  Query() {
+    spec_.table = &orm::table_info<M>();
+    spec_.shard = spec_.table->shard;
+  }
+  explicit Query(orm::QuerySpec spec) : spec_(std::move(spec)) {}
+
+  // ---- building (each returns a new query) -------------------------------------------
+
+  /// AND of equalities: {{"active", true}, {"role", std::vector<std::string>{"a", "b"}}}.
+  Query where(const Conditions& c) const { return with([&](auto& s) { s.and_where(orm::Predicate::from(c)); }); }
+  /// where("age", grant::gt, 18); grant::in / not_in take a std::vector.
+  Query where(std::string column, Op op, Operand value) const {
+    return with([&](auto& s) { s.and_where(orm::Predicate::compare(std::move(column), op, std::move(value))); });
+  }
+  /// Raw SQL with '?' placeholders: where("comments.created_at > ?", {week_ago}).
+  Query where(std::string sql, std::vector<Value> binds = {}) const {
+    return with([&](auto& s) { s.and_where(orm::Predicate::raw(std::move(sql), std::move(binds))); });
+  }
+  /// (everything so far) OR (this).
+  Query or_where(const Conditions& c) const { return with([&](auto& s) { s.or_where(orm::Predicate::from(c)); }); }
+  Query or_where(std::string column, Op op, Operand value) const {
+    return with([&](auto& s) { s.or_where(orm::Predicate::compare(std::move(column), op, std::move(value))); });
+  }
+  Query or_where(std::string sql, std::vector<Value> binds = {}) const {
+    return with([&](auto& s) { s.or_where(orm::Predicate::raw(std::move(sql), std::move(binds))); });
+  }
+  /// AND NOT (this).
+  Query where_not(const Conditions& c) const {
+    return with([&](auto& s) { s.and_where(orm::Predicate::negate(orm::Predicate::from(c))); });
+  }
+  Query where_not(std::string column, Op op, Operand value) const {
+    return with([&](auto& s) {
+      s.and_where(orm::Predicate::negate(orm::Predicate::compare(std::move(column), op, std::move(value))));
+    });
+  }
+  Query where_not(std::string sql, std::vector<Value> binds = {}) const {
+    return with([&](auto& s) { s.and_where(orm::Predicate::negate(orm::Predicate::raw(std::move(sql), std::move(binds)))); });
+  }
+  /// ORDER BY a column.
+  Query order(std::string column, Direction d) const {
+    return with([&](auto& s) { s.order.push_back(orm::OrderTerm{std::move(column), d, false}); });
+  }
+  /// ORDER BY a column (ascending) when `sql` is a bare name, else a raw fragment
+  /// ("created_at DESC, id").
+  Query order(std::string sql) const {
+    const bool raw = !orm::is_identifier(sql);
+    return with([&](auto& s) { s.order.push_back(orm::OrderTerm{std::move(sql), Direction::asc, raw}); });
+  }
+  /// Drops any order given so far.
+  Query unordered() const { return with([](auto& s) { s.order.clear(); }); }
+  Query limit(std::int64_t n) const { return with([&](auto& s) { s.limit = n; }); }
+  Query offset(std::int64_t n) const { return with([&](auto& s) { s.offset = n; }); }
+  /// INNER JOIN through an association of M ("comments"), or a raw JOIN clause.
+  Query joins(std::string association_or_sql) const {
+    const bool raw = !orm::is_identifier(association_or_sql);
+    return with([&](auto& s) {
+      s.joins.push_back(raw ? orm::JoinTerm{{}, std::move(association_or_sql)} : orm::JoinTerm{std::move(association_or_sql), {}});
+    });
+  }
+  Query group(std::string column) const { return with([&](auto& s) { s.group.push_back(std::move(column)); }); }
+  Query having(std::string sql, std::vector<Value> binds = {}) const {
+    return with([&](auto& s) {
+      auto p = orm::Predicate::raw(std::move(sql), std::move(binds));
+      if (s.having) s.having = orm::Predicate::all_of({std::move(*s.having), std::move(p)});
+      else s.having = std::move(p);
+    });
+  }
+  /// Projection: only these columns (or raw expressions) are read; the records' other
+  /// members keep their defaults.
+  template <class... S>
+  Query select(S&&... columns) const {
+    return with([&](auto& s) { (s.select.push_back(std::string(std::forward<S>(columns))), ...); });
+  }
+  Query distinct(bool on = true) const { return with([&](auto& s) { s.distinct = on; }); }
+  /// Preloads an association of every record loaded (one extra statement per association,
+  /// not one per record). Read them with record.loaded<T>("name").
+  Query includes(std::string association) const {
+    return with([&](auto& s) { s.includes.push_back(std::move(association)); });
+  }
+  /// Runs on shard `name` (UnknownShard at await if there is none).
+  Query shard(std::string name) const { return with([&](auto& s) { s.shard = std::move(name); }); }
+
+  const orm::QuerySpec& spec() const { return spec_; }
+  /// The SELECT this query runs, for a dialect (for logs and tests). Throws what check() throws.
+  Statement to_sql(const Dialect& d) const {
+    spec_.check();
+    return orm::sql::select(spec_, d);
+  }
+
+  // ---- terminals: records --------------------------------------------------------------
+
+  std::vector<M> all() const { return op_all(false).await(); }
+  AsyncResult<std::vector<M>> async_all() const { return op_all(true); }
+
+  /// First by the query's order, else by primary key.
+  std::optional<M> first() const { return op_one(false, false).await(); }
+  AsyncResult<std::optional<M>> async_first() const { return op_one(false, true); }
+  M first_or_throw() const { return op_one_or_throw(false, false).await(); }
+  AsyncResult<M> async_first_or_throw() const { return op_one_or_throw(false, true); }
+
+  /// Last by the query's order (reversed), else by primary key descending; with a limit or
+  /// offset, the last record of that page.
+  std::optional<M> last() const { return op_one(true, false).await(); }
+  AsyncResult<std::optional<M>> async_last() const { return op_one(true, true); }
+  M last_or_throw() const { return op_one_or_throw(true, false).await(); }
+  AsyncResult<M> async_last_or_throw() const { return op_one_or_throw(true, true); }
+
+  /// By primary key.
+  std::optional<M> find(const Value& id) const { return by_key(id).op_one(false, false).await(); }
+  AsyncResult<std::optional<M>> async_find(const Value& id) const { return by_key(id).op_one(false, true); }
+  M find_or_throw(const Value& id) const { return by_key(id).op_one_or_throw(false, false).await(); }
+  AsyncResult<M> async_find_or_throw(const Value& id) const { return by_key(id).op_one_or_throw(false, true); }
+
+  std::optional<M> find_by(const Conditions& c) const { return where(c).op_one(false, false).await(); }
+  AsyncResult<std::optional<M>> async_find_by(const Conditions& c) const { return where(c).op_one(false, true); }
+  M find_by_or_throw(const Conditions& c) const { return where(c).op_one_or_throw(false, false).await(); }
+  AsyncResult<M> async_find_by_or_throw(const Conditions& c) const { return where(c).op_one_or_throw(false, true); }
+
+  /// Visits every matching record in primary-key order, `batch_size` rows per statement
+  /// (keyset pagination: constant memory, and rows deleted meanwhile are simply not seen).
+  /// The query's own order and offset are ignored; a limit caps the total. `fn` runs in the
+  /// caller's fiber, between statements.
+  void find_each(std::size_t batch_size, const std::function<void(M&)>& fn) const {
+    find_in_batches(batch_size, [&](std::vector<M>& batch) {
+      for (M& m : batch) fn(m);
+    });
+  }
+  void find_in_batches(std::size_t batch_size, const std::function<void(std::vector<M>&)>& fn) const;
+
+  /// The query's SELECT as raw rows (column names as the driver reports them): for
+  /// projections with expressions and groups, e.g.
+  /// group("country").select("country", "SUM(total) AS revenue").rows().
+  Rows rows() const { return op_rows(false).await(); }
+  AsyncResult<Rows> async_rows() const { return op_rows(true); }
+
+  // ---- terminals: scalars --------------------------------------------------------------
+
+  bool exists() const { return op_exists(false).await(); }
+  AsyncResult<bool> async_exists() const { return op_exists(true); }
+  bool exists(const Conditions& c) const { return where(c).op_exists(false).await(); }
+  AsyncResult<bool> async_exists(const Conditions& c) const { return where(c).op_exists(true); }
+
+  /// Rows the query returns (with group(): the number of groups).
+  std::int64_t count() const { return op_count(false).await(); }
+  AsyncResult<std::int64_t> async_count() const { return op_count(true); }
+
+  /// SUM; 0 when there are no rows. sum<std::int64_t>(c) is exact.
+  template <class T = double>
+  T sum(std::string column) const { return op_sum<T>(std::move(column), false).await(); }
+  template <class T = double>
+  AsyncResult<T> async_sum(std::string column) const { return op_sum<T>(std::move(column), true); }
+
+  /// AVG; nullopt when there are no rows.
+  std::optional<double> avg(std::string column) const { return op_agg<double>("AVG", std::move(column), false).await(); }
+  AsyncResult<std::optional<double>> async_avg(std::string column) const {
+    return op_agg<double>("AVG", std::move(column), true);
+  }
+  /// MIN / MAX; nullopt when there are no rows.
+  template <class T = Value>
+  std::optional<T> min(std::string column) const { return op_agg<T>("MIN", std::move(column), false).await(); }
+  template <class T = Value>
+  AsyncResult<std::optional<T>> async_min(std::string column) const { return op_agg<T>("MIN", std::move(column), true); }
+  template <class T = Value>
+  std::optional<T> max(std::string column) const { return op_agg<T>("MAX", std::move(column), false).await(); }
+  template <class T = Value>
+  AsyncResult<std::optional<T>> async_max(std::string column) const { return op_agg<T>("MAX", std::move(column), true); }
+
+  /// One column of every row, in the query's order.
+  template <class T = Value>
+  std::vector<T> pluck(std::string column) const { return op_pluck<T>(std::move(column), false).await(); }
+  template <class T = Value>
+  AsyncResult<std::vector<T>> async_pluck(std::string column) const { return op_pluck<T>(std::move(column), true); }
+  /// One column of the first row; nullopt when there is no row or the value is NULL.
+  template <class T = Value>
+  std::optional<T> pick(std::string column) const { return op_pick<T>(std::move(column), false).await(); }
+  template <class T = Value>
+  AsyncResult<std::optional<T>> async_pick(std::string column) const { return op_pick<T>(std::move(column), true); }
+
+  // ---- terminals: writes ---------------------------------------------------------------
+
+  /// UPDATE every matching row (no validations, callbacks or timestamps); rows affected.
+  std::int64_t update_all(const Attributes& values) const { return op_update_all(values, false).await(); }
+  AsyncResult<std::int64_t> async_update_all(const Attributes& values) const { return op_update_all(values, true); }
+  /// update_all("views = views + ?", {1}): a raw SET clause.
+  std::int64_t update_all(std::string set_sql, std::vector<Value> binds) const {
+    return op_update_raw(std::move(set_sql), std::move(binds), false).await();
+  }
+  AsyncResult<std::int64_t> async_update_all(std::string set_sql, std::vector<Value> binds) const {
+    return op_update_raw(std::move(set_sql), std::move(binds), true);
+  }
+  /// DELETE every matching row (no callbacks); rows affected.
+  std::int64_t delete_all() const { return op_delete_all(false).await(); }
+  AsyncResult<std::int64_t> async_delete_all() const { return op_delete_all(true); }
+
+  /// A new record with `values`, saved on this query's shard (validations and callbacks
+  /// run). Check persisted() / errors() on the result.
+  M create(const Attributes& values) const { return op_create(values, false, false).await(); }
+  AsyncResult<M> async_create(const Attributes& values) const { return op_create(values, false, true); }
+  /// As create(), but RecordInvalid / RecordNotSaved instead of an unsaved record.
+  M create_or_throw(const Attributes& values) const { return op_create(values, true, false).await(); }
+  AsyncResult<M> async_create_or_throw(const Attributes& values) const { return op_create(values, true, true); }
+
+ private:
+  template <class F>
+  Query with(F&& change) const {
+    Query q = *this;
+    change(q.spec_);
+    return q;
+  }
+
+  /// Checks the spec in the caller (errors go into the result, not thrown), then submits
+  /// `fn(Connection&, const QuerySpec&)` to the shard.
+  template <class T, class F>
+  AsyncResult<T> run(bool async, F fn) const {
+    try {
+      spec_.check();
+    } catch (...) {
+      return AsyncResult<T>::failed(std::current_exception());
+    }
+    return Shard::run_on(
+        spec_.shard, [spec = spec_, fn = std::move(fn)](Connection& c) -> T { return fn(c, spec); }, async);
+  }
+
+  Query by_key(const Value& id) const {
+    return with([&](auto& s) {
+      try {
+        s.and_where(orm::Predicate::compare(s.table->pk().name, Op::eq, id));
+      } catch (...) {
+        s.error = std::current_exception();
+      }
+    });
+  }
+
+  AsyncResult<std::vector<M>> op_all(bool async) const {
+    return run<std::vector<M>>(async, [](Connection& c, const orm::QuerySpec& q) {
+      return orm::load<M>(c, q, orm::sql::select(q, c.dialect()));
+    });
+  }
+  AsyncResult<Rows> op_rows(bool async) const {
+    return run<Rows>(async, [](Connection& c, const orm::QuerySpec& q) { return c.query(orm::sql::select(q, c.dialect())); });
+  }
+  AsyncResult<std::optional<M>> op_one(bool reverse, bool async) const {
+    return run<std::optional<M>>(
+        async, [reverse](Connection& c, const orm::QuerySpec& q) { return orm::load_one<M>(c, q, reverse, false); });
+  }
+  AsyncResult<M> op_one_or_throw(bool reverse, bool async) const {
+    return run<M>(async,
+                  [reverse](Connection& c, const orm::QuerySpec& q) { return *orm::load_one<M>(c, q, reverse, true); });
+  }
+  AsyncResult<bool> op_exists(bool async) const {
+    return run<bool>(async, [](Connection& c, const orm::QuerySpec& q) {
+      return !c.query(orm::sql::exists(q, c.dialect())).empty();
+    });
+  }
+  AsyncResult<std::int64_t> op_count(bool async) const {
+    return run<std::int64_t>(async, [](Connection& c, const orm::QuerySpec& q) {
+      Value v = orm::scalar(c, orm::sql::count(q, c.dialect()));
+      return v.is_null() ? std::int64_t{0} : v.as<std::int64_t>();
+    });
+  }
+  template <class T>
+  AsyncResult<T> op_sum(std::string column, bool async) const {
+    return checked(column).template run<T>(async, [column](Connection& c, const orm::QuerySpec& q) {
+      Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), "SUM", column));
+      return v.is_null() ? T{} : v.as<T>();
+    });
+  }
+  template <class T>
+  AsyncResult<std::optional<T>> op_agg(const char* fn, std::string column, bool async) const {
+    return checked(column).template run<std::optional<T>>(async, [fn, column](Connection& c, const orm::QuerySpec& q) {
+      Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), fn, column));
+      return v.is_null() ? std::optional<T>{} : std::optional<T>{v.as<T>()};
+    });
+  }
+  template <class T>
+  AsyncResult<std::vector<T>> op_pluck(std::string column, bool async) const {
+    return checked(column).template run<std::vector<T>>(async, [column](Connection& c, const orm::QuerySpec& q) {
+      Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, std::nullopt));
+      std::vector<T> out;
+      out.reserve(rows.size());
+      for (const auto& row : rows.rows) out.push_back(row.at(0).template as<T>());
+      return out;
+    });
+  }
+  template <class T>
+  AsyncResult<std::optional<T>> op_pick(std::string column, bool async) const {
+    return checked(column).template run<std::optional<T>>(async, [column](Connection& c, const orm::QuerySpec& q) {
+      Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, 1));
+      if (rows.empty() || rows.rows.front().at(0).is_null()) return std::optional<T>{};
+      return std::optional<T>{rows.rows.front().at(0).template as<T>()};
+    });
+  }
+  AsyncResult<std::int64_t> op_update_all(const Attributes& values, bool async) const {
+    Query q = *this;
+    try {
+      for (const auto& [name, value] : values) spec_.table->column_index(name);
+    } catch (...) {
+      q.spec_.error = std::current_exception();
+    }
+    return q.template run<std::int64_t>(async, [values](Connection& c, const orm::QuerySpec& s) {
+      return c.exec(orm::sql::update_all(s, c.dialect(), values));
+    });
+  }
+  AsyncResult<std::int64_t> op_update_raw(std::string set_sql, std::vector<Value> binds, bool async) const {
+    Query q = *this;
+    try {
+      if (orm::count_placeholders(set_sql) != binds.size())
+        throw Error(spec_.table->model + ": update_all(\"" + set_sql + "\") has " +
+                    std::to_string(orm::count_placeholders(set_sql)) + " '?' but " + std::to_string(binds.size()) +
+                    " bind value(s)");
+    } catch (...) {
+      q.spec_.error = std::current_exception();
+    }
+    return q.template run<std::int64_t>(async, [set_sql, binds](Connection& c, const orm::QuerySpec& s) {
+      return c.exec(orm::sql::update_all(s, c.dialect(), set_sql, binds));
+    });
+  }
+  AsyncResult<std::int64_t> op_delete_all(bool async) const {
+    return run<std::int64_t>(async,
+                             [](Connection& c, const orm::QuerySpec& q) { return c.exec(orm::sql::delete_all(q, c.dialect())); });
+  }
+  AsyncResult<M> op_create(const Attributes& values, bool or_throw, bool async) const {
+    M m{};
+    try {
+      orm::Adapter<M> a(m);
+      orm::assign(a, values);
+      m.use_shard(spec_.shard);
+    } catch (...) {
+      return AsyncResult<M>::failed(std::current_exception());
+    }
+    return Shard::run_on(
+        spec_.shard,
+        [m = std::move(m), or_throw](Connection& c) mutable -> M {
+          orm::Adapter<M> a(m);
+          orm::save(c, a, or_throw);
+          return m;
+        },
+        async);
+  }
+
+  /// This query, carrying an UnknownColumn if `column` is not one of M's.
+  Query checked(const std::string& column) const {
+    Query q = *this;
+    try {
+      orm::check_column(*spec_.table, column);
+    } catch (...) {
+      if (!q.spec_.error) q.spec_.error = std::current_exception();
+    }
+    return q;
+  }
+
+  template <class>
+  friend class Query;
+  orm::QuerySpec spec_;
+};
+
+template <class M>
+void Query<M>::find_in_batches(std::size_t batch_size, const std::function<void(std::vector<M>&)>& fn) const {
+  spec_.check();
+  if (batch_size == 0) throw Error(spec_.table->model + ": find_each/find_in_batches with a batch size of 0");
+  const std::string pk = spec_.table->pk().name;
+  std::optional<Value> last;
+  std::optional<std::int64_t> remaining = spec_.limit;
+  while (!remaining || *remaining > 0) {
+    orm::QuerySpec q = spec_;
+    q.order = {orm::OrderTerm{pk, Direction::asc, false}};
+    q.offset.reset();
+    q.limit = static_cast<std::int64_t>(batch_size);
+    if (remaining && *remaining < *q.limit) q.limit = *remaining;
+    if (last) q.and_where(orm::Predicate::compare(pk, Op::gt, *last));
+    std::vector<M> batch = Query(std::move(q)).all();
+    if (batch.empty()) break;
+    last = orm::Adapter<M>(batch.back()).get(spec_.table->pk_index());
+    const bool full = batch.size() == batch_size;
+    if (remaining) *remaining -= static_cast<std::int64_t>(batch.size());
+    fn(batch);
+    if (!full) break;
+  }
+}
+
+}  // namespace grant
