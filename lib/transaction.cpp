@@ -17,7 +17,8 @@
 //  - Connection lost inside: later statements fail with ConnectionLost, nothing is
 //    replayed, and the end of the transaction throws the ConnectionLost.
 //  - Called from inside a job of the same shard (a worker thread), the transaction runs on
-//    that job's connection: BEGIN, or a savepoint if it is already in one.
+//    that job's connection: BEGIN, or a savepoint if the connection is already in a
+//    transaction (ours, or one the job began itself with Connection::begin()).
 #include <grant/errors.hpp>
 #include <grant/runtime.hpp>
 
@@ -137,7 +138,8 @@ void Shard::transaction(const std::function<void()>& fn) const {
   }
   if (Worker* w = Worker::running_for(impl_->pool)) {
     Scope scope(TxEntry{impl_, nullptr, w});
-    if (w->tx().depth > 0) {
+    // Already in a transaction: ours (a lease), or one the job began on the connection.
+    if (w->tx().depth > 0 || w->connection().in_transaction()) {
       nested(scope.entry(), fn);
     } else {
       outermost(scope.entry(), fn);

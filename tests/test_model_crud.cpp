@@ -147,10 +147,10 @@ BOOST_AUTO_TEST_CASE(update_writes_only_changed_columns) {
   auto updates = log.starting_with("UPDATE");
   BOOST_REQUIRE_EQUAL(updates.size(), 1u);
   BOOST_TEST_MESSAGE(updates[0]);
-  BOOST_CHECK(updates[0].find("\"age\"") != std::string::npos);
-  BOOST_CHECK(updates[0].find("\"updated_at\"") != std::string::npos);
-  BOOST_CHECK(updates[0].find("\"name\"") == std::string::npos);
-  BOOST_CHECK(updates[0].find("\"active\"") == std::string::npos);
+  BOOST_CHECK(updates[0].find(grant::test::quoted("age")) != std::string::npos);
+  BOOST_CHECK(updates[0].find(grant::test::quoted("updated_at")) != std::string::npos);
+  BOOST_CHECK(updates[0].find(grant::test::quoted("name")) == std::string::npos);
+  BOOST_CHECK(updates[0].find(grant::test::quoted("active")) == std::string::npos);
   BOOST_CHECK(!p.has_changes());
   BOOST_CHECK_EQUAL(Person::find(*p.id)->age, 21);
 }
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(null_round_trips_and_update_to_null) {
   grant::test::StatementLog log;
   BOOST_REQUIRE(p.save());
   BOOST_REQUIRE_EQUAL(log.starting_with("UPDATE").size(), 1u);
-  BOOST_CHECK(log.starting_with("UPDATE")[0].find("\"nickname\"") != std::string::npos);
+  BOOST_CHECK(log.starting_with("UPDATE")[0].find(grant::test::quoted("nickname")) != std::string::npos);
   BOOST_CHECK(!Person::find(*p.id)->nickname);
   BOOST_CHECK_EQUAL(Person::where({{"nickname", grant::null}}).count(), 1);
   BOOST_REQUIRE(p.update({{"nickname", grant::null}, {"age", 9}}));

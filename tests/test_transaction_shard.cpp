@@ -244,6 +244,24 @@ BOOST_AUTO_TEST_CASE(transaction_inside_a_job_uses_the_job_connection) {
   BOOST_CHECK_EQUAL(count(f.shard, "tx_in_job"), 1);
 }
 
+BOOST_AUTO_TEST_CASE(transaction_inside_a_job_that_began_its_own) {
+  Fixture f("tx_job_began", 1);
+  auto job = f.shard.run([&](grant::Connection& c) {
+    c.begin();  // as the ORM does around a save with after-callbacks
+    insert(f.shard, "tx_job_began", "job");
+    f.shard.transaction([&] {  // a callback's transaction: a savepoint, not a second BEGIN
+      insert(f.shard, "tx_job_began", "callback");
+      throw grant::Rollback();
+    });
+    f.shard.transaction([&] { insert(f.shard, "tx_job_began", "callback kept"); });
+    c.commit();
+    return true;
+  });
+  BOOST_CHECK(job.await_for(5s));
+  BOOST_CHECK_EQUAL(count(f.shard, "tx_job_began"), 2);
+  BOOST_CHECK_EQUAL(count(f.shard, "tx_job_began", "name = 'callback'"), 0);
+}
+
 BOOST_AUTO_TEST_CASE(connection_lost_inside_a_transaction_is_not_replayed) {
   if (!backend().server) {
     BOOST_TEST_MESSAGE("no server to end a connection on (" << backend().name << ")");
@@ -265,4 +283,37 @@ BOOST_AUTO_TEST_CASE(connection_lost_inside_a_transaction_is_not_replayed) {
     BOOST_TEST_MESSAGE(e.what());
   }
   BOOST_CHECK_EQUAL(count(f.shard, "tx_lost"), 0);  // a fresh connection, nothing committed
+}
+
+BOOST_AUTO_TEST_CASE(fibers_on_two_threads_run_transactions_at_once) {
+  Fixture f("tx_mixed", 3);
+  std::atomic<int> failures{0};
+  auto side = [&](int thread) {
+    std::vector<gf::Fiber> fibers;
+    for (int i = 0; i < 20; ++i) {
+      fibers.push_back(gf::spawn([&, thread, i] {
+        for (int round = 0; round < 5; ++round) {
+          try {
+            f.shard.transaction([&] {
+              insert(f.shard, "tx_mixed", "m", thread * 1000 + i * 10 + round);
+              // Sees its own row through an async op on the same connection.
+              auto mine = f.shard.async_query("SELECT COUNT(*) FROM tx_mixed WHERE n = ?", {thread * 1000 + i * 10 + round});
+              if (mine.await().rows.at(0).at(0).as<std::int64_t>() != 1) ++failures;
+              if (round == 4) throw grant::Rollback();
+            });
+          } catch (const std::exception& e) {
+            BOOST_TEST_MESSAGE(e.what());
+            ++failures;
+          }
+        }
+      }));
+    }
+    for (auto& fiber : fibers) fiber.join();
+  };
+  std::thread other([&] { side(1); });
+  side(0);
+  other.join();
+  BOOST_CHECK_EQUAL(failures.load(), 0);
+  BOOST_CHECK_EQUAL(count(f.shard, "tx_mixed"), 2 * 20 * 4);
+  BOOST_CHECK_LE(f.shard.pool_stats().max_open_seen, 3u);
 }

@@ -107,6 +107,8 @@ class Model : public RecordState {
   static AsyncResult<M> async_last_or_throw() { return query().async_last_or_throw(); }
   static std::vector<M> all() { return query().all(); }
   static AsyncResult<std::vector<M>> async_all() { return query().async_all(); }
+  static Rows rows() { return query().rows(); }
+  static AsyncResult<Rows> async_rows() { return query().async_rows(); }
   static void find_each(std::size_t batch_size, const std::function<void(M&)>& fn) {
     query().find_each(batch_size, fn);
   }

@@ -264,6 +264,12 @@ class Query {
   }
   void find_in_batches(std::size_t batch_size, const std::function<void(std::vector<M>&)>& fn) const;
 
+  /// The query's SELECT as raw rows (column names as the driver reports them): for
+  /// projections with expressions and groups, e.g.
+  /// group("country").select("country", "SUM(total) AS revenue").rows().
+  Rows rows() const { return op_rows(false).await(); }
+  AsyncResult<Rows> async_rows() const { return op_rows(true); }
+
   // ---- terminals: scalars --------------------------------------------------------------
 
   bool exists() const { return op_exists(false).await(); }
@@ -366,6 +372,9 @@ class Query {
     return run<std::vector<M>>(async, [](Connection& c, const orm::QuerySpec& q) {
       return orm::load<M>(c, q, orm::sql::select(q, c.dialect()));
     });
+  }
+  AsyncResult<Rows> op_rows(bool async) const {
+    return run<Rows>(async, [](Connection& c, const orm::QuerySpec& q) { return c.query(orm::sql::select(q, c.dialect())); });
   }
   AsyncResult<std::optional<M>> op_one(bool reverse, bool async) const {
     return run<std::optional<M>>(

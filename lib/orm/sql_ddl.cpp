@@ -48,7 +48,9 @@ std::string create_table(const TableInfo& t, const Dialect& d) {
       out += d.auto_primary_key();
       continue;
     }
-    out += d.type_name(c.type);
+    // MariaDB cannot index a TEXT column without a length: a text key is a VARCHAR there.
+    if (c.primary_key && c.type == ColumnType::text && d.kind() == DialectKind::mariadb) out += "VARCHAR(255)";
+    else out += d.type_name(c.type);
     if (!c.nullable || c.primary_key) out += " NOT NULL";
     if (c.default_sql) out += " DEFAULT " + *c.default_sql;
     else if (c.default_value) out += " DEFAULT " + literal(*c.default_value, d);

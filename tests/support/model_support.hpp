@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace grant::test {
@@ -56,6 +57,15 @@ class StatementLog {
   std::vector<std::string> sql_;
   std::size_t id_;
 };
+
+/// An identifier quoted as the backend under test quotes it ("age" or `age`).
+inline std::string quoted(std::string_view identifier) {
+  const auto& name = backend().name;
+  auto kind = name == "postgresql" ? grant::DialectKind::postgresql
+              : name == "mariadb"  ? grant::DialectKind::mariadb
+                                   : grant::DialectKind::sqlite;
+  return grant::dialect_for(kind).quote(identifier);
+}
 
 /// Raw SQL on a shard (setup and checks that must not go through the ORM).
 inline grant::Shard shard(const std::string& name = "primary") { return grant::Runtime::current().shard(name); }
