@@ -35,7 +35,7 @@ struct Options {
   int pgbench_scale = 10;              ///< workload 3 pgbench -i scale (100,000 accounts each)
   std::vector<int> fanout{5, 20, 100}; ///< workload 2 N
   int sleep_ms = 50;                   ///< workload 2 L
-  int fanout_repeats = 3;              ///< workload 2 coordinator runs per N (median reported)
+  int fanout_repeats = 5;              ///< workload 2 runs per N, raw and Grant in turn (medians reported)
   int pending = 10000;                 ///< workload 4 pending async_find
   std::vector<std::int64_t> scale_rows{10000, 100000, 1000000};  ///< workload 5 sizes
   int batch = 1000;                    ///< workload 5 find_each batch size

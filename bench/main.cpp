@@ -61,7 +61,7 @@ void quick_defaults(Options& o) {
   o.seconds = 2;
   o.pgbench_scale = 1;
   o.fanout = {5, 20};
-  o.fanout_repeats = 1;
+  o.fanout_repeats = 3;
   o.pending = 2000;
   o.scale_rows = {1000, 10000};
 }
@@ -98,7 +98,7 @@ Parsed parse(int argc, char** argv) {
       ("pgbench-scale", po::value<int>(), "pgbench -i scale, 100000 accounts each (10; quick 1)")
       ("fanout", po::value(&fanout), "fan-out N list (5,20,100; quick 5,20)")
       ("sleep-ms", po::value<int>(), "fan-out L in ms (50)")
-      ("fanout-repeats", po::value<int>(), "coordinator runs per N, median kept (3; quick 1)")
+      ("fanout-repeats", po::value<int>(), "fan-out runs per N, raw ODBC and Grant in turn, medians kept (5; quick 3)")
       ("pending", po::value<int>(), "async_find pending at once (10000; quick 2000)")
       ("scale-rows", po::value(&scale_rows), "scaling sizes (10000,100000,1000000; quick 1000,10000)")
       ("batch", po::value<int>(), "find_each batch size (1000)")
