@@ -5,6 +5,9 @@
 #include "bench/workloads/workloads.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <stdexcept>
 
 namespace bench::workloads {
@@ -39,6 +42,48 @@ void lookup(const Options& o, const Target& t) {
                         if (u) checksum += u->views;
                         return u.has_value();
                       }});
+  // The floor of any design that hands a query to another thread and sleeps until it comes
+  // back: one condition-variable round trip to a waiting thread, no SQL, no Grant.
+  struct PingPong {
+    std::mutex mutex;
+    std::condition_variable to_worker, to_caller;
+    int state = 0;  // 0 idle, 1 asked, 2 answered, 3 stop
+    std::thread worker;
+    PingPong() {
+      worker = std::thread([this] {
+        std::unique_lock lock(mutex);
+        for (;;) {
+          to_worker.wait(lock, [&] { return state == 1 || state == 3; });
+          if (state == 3) return;
+          state = 2;
+          to_caller.notify_one();
+        }
+      });
+    }
+    ~PingPong() {
+      {
+        std::lock_guard lock(mutex);
+        state = 3;
+      }
+      to_worker.notify_one();
+      worker.join();
+    }
+    bool round_trip() {
+      {
+        std::lock_guard lock(mutex);
+        state = 1;
+      }
+      to_worker.notify_one();
+      std::unique_lock lock(mutex);
+      to_caller.wait(lock, [&] { return state == 2; });
+      state = 0;
+      return true;
+    }
+  };
+  auto ping = std::make_shared<PingPong>();
+  subjects.push_back({"thread round trip (condvar, no SQL)", [p = ping.get()](std::int64_t) { return p->round_trip(); },
+                      ping});
+
   // Two more Grant subjects that split find()'s cost: the hand-off to a driver worker and
   // back alone (a job that runs no SQL), and the same SQL as raw text through Shard::query
   // (hand-off + the connection layer: statement cache, Value rows, hooks; no ORM).
