@@ -111,8 +111,9 @@ void load(const std::string& script_path, const Progress& progress) {
     done.spawn([&, i] {
       auto shard = invoice_shards[i];
       try {
-        write_rows<Invoice>(shard, "invoices", "Invoice", invoices, invoice_rows[shard], progress);
-        write_rows<InvoiceLine>(shard, "invoice lines", "InvoiceLine", lines, line_rows[shard], progress);
+        std::string name(shard);
+        write_rows<Invoice>(shard, "invoices@" + name, "Invoice", invoices, invoice_rows[shard], progress);
+        write_rows<InvoiceLine>(shard, "lines@" + name, "InvoiceLine", lines, line_rows[shard], progress);
       } catch (...) {
         errors[i] = std::current_exception();
       }

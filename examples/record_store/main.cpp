@@ -58,10 +58,10 @@ grant::Config sqlite_config(const std::string& dir) {
 
 void progress(std::string_view step, std::size_t done, std::size_t total) {
   if (!isatty(fileno(stderr))) {
-    if (done == total) fmt::print(stderr, "  loaded {:>5} {}\n", total, step);
+    if (done == total) fmt::print(stderr, "  loaded {:>5} rows: {}\n", total, step);
     return;
   }
-  fmt::print(stderr, "\r  loading {:<14} {:>5} / {:<5}", step, done, total);
+  fmt::print(stderr, "\r  loading {:<18} {:>5} / {:<5}", step, done, total);
   if (done == total) fmt::print(stderr, "\n");
 }
 
@@ -134,10 +134,9 @@ int run(const Options& o) {
   fmt::print("Grant for C++ — record store dashboard ({} shards: {})\n", runtime.shard_names().size(),
              fmt::join(runtime.shard_names(), ", "));
   print(concurrent);
-  fmt::print("\n  Loaded sequentially (sync API)       {:>8.2f} ms  (median of {} runs, 23 queries one after another)\n",
-             seq_ms, o.runs);
-  fmt::print("  Loaded concurrently (async_*, Coordinator) {:>6.2f} ms  (median of {} runs, same queries at once)\n",
-             con_ms, o.runs);
+  fmt::print("\n  Dashboard load time, median of {} runs of 23 queries:\n", o.runs);
+  fmt::print("    sequential  (sync API, one query after another)    {:>8.2f} ms\n", seq_ms);
+  fmt::print("    concurrent  (async_* + Coordinator, all at once)   {:>8.2f} ms\n", con_ms);
   if (!(sequential == concurrent)) {
     fmt::print("  MISMATCH: the sequential and concurrent loads gave different figures\n");
     return 1;
