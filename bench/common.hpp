@@ -27,12 +27,12 @@ struct Options {
   std::string pgbench = "pgbench";
   std::int64_t rows = 100000;          ///< workload 1 table size
   std::int64_t lookups = 20000;        ///< workload 1 lookups per subject
-  int rounds = 4;                      ///< workload 1: subjects alternate in this many rounds
+  int rounds = 10;                     ///< workload 1: subjects alternate in this many rounds
   std::vector<std::string> subjects;   ///< workload 1: run only these subjects (for profiling)
   double seconds = 10;                 ///< workload 3 duration (each side)
   int fibers = 1000;                   ///< workload 3 client fibers
   int pool = 8;                        ///< workload 3 pool size / pgbench clients
-  int pgbench_scale = 10;              ///< workload 3 pgbench -i scale (100,000 accounts each)
+  std::vector<int> pgbench_scales{1, 10};  ///< workload 3 pgbench -i scales (100,000 accounts each), one case each
   std::vector<int> fanout{5, 20, 100}; ///< workload 2 N
   int sleep_ms = 50;                   ///< workload 2 L
   int fanout_repeats = 5;              ///< workload 2 runs per N, raw and Grant in turn (medians reported)

@@ -56,10 +56,10 @@ std::string join(const std::vector<T>& v) {
 // --quick: every workload small, the whole run well under a minute.
 void quick_defaults(Options& o) {
   o.rows = 10000;
-  o.lookups = 2000;
+  o.lookups = 1000;
   o.rounds = 2;
   o.seconds = 2;
-  o.pgbench_scale = 1;
+  o.pgbench_scales = {1};
   o.fanout = {5, 20};
   o.fanout_repeats = 3;
   o.pending = 2000;
@@ -75,7 +75,7 @@ Parsed parse(int argc, char** argv) {
   Parsed p;
   Options& o = p.o;
   std::vector<std::string> backends, only;
-  std::string fanout, scale_rows;
+  std::string fanout, scale_rows, pgbench_scales;
   po::options_description flags("bench flags");
   flags.add_options()
       ("help,h", "this text")
@@ -89,13 +89,13 @@ Parsed parse(int argc, char** argv) {
       ("pg-db", po::value(&o.pg_db)->default_value(o.pg_db), "PostgreSQL database")
       ("pgbench", po::value(&o.pgbench)->default_value(o.pgbench), "pgbench executable")
       ("rows", po::value<std::int64_t>(), "lookup table rows (100000; quick 10000)")
-      ("lookups", po::value<std::int64_t>(), "lookups per subject (20000; quick 2000)")
-      ("rounds", po::value<int>(), "lookup rounds the subjects alternate in (4; quick 2)")
+      ("lookups", po::value<std::int64_t>(), "lookups per subject (20000; quick 1000)")
+      ("rounds", po::value<int>(), "lookup rounds the subjects alternate in (10; quick 2)")
       ("subject", po::value(&o.subjects)->composing(), "lookup: only this subject (e.g. 'Grant find()'); throughput: subjects starting with it (repeatable; for profiling)")
       ("seconds", po::value<double>(), "throughput seconds per side (10; quick 2)")
       ("fibers", po::value<int>(), "throughput client fibers (1000)")
       ("pool", po::value<int>(), "pool size / pgbench clients (8)")
-      ("pgbench-scale", po::value<int>(), "pgbench -i scale, 100000 accounts each (10; quick 1)")
+      ("pgbench-scale", po::value(&pgbench_scales), "pgbench -i scales, 100000 accounts each, one case per scale (1,10; quick 1)")
       ("fanout", po::value(&fanout), "fan-out N list (5,20,100; quick 5,20)")
       ("sleep-ms", po::value<int>(), "fan-out L in ms (50)")
       ("fanout-repeats", po::value<int>(), "fan-out runs per N, raw ODBC and Grant in turn, medians kept (5; quick 3)")
@@ -132,13 +132,13 @@ Parsed parse(int argc, char** argv) {
   if (vm.count("seconds")) o.seconds = vm["seconds"].as<double>();
   if (vm.count("fibers")) o.fibers = vm["fibers"].as<int>();
   if (vm.count("pool")) o.pool = vm["pool"].as<int>();
-  if (vm.count("pgbench-scale")) o.pgbench_scale = vm["pgbench-scale"].as<int>();
   if (vm.count("sleep-ms")) o.sleep_ms = vm["sleep-ms"].as<int>();
   if (vm.count("fanout-repeats")) o.fanout_repeats = vm["fanout-repeats"].as<int>();
   if (vm.count("pending")) o.pending = vm["pending"].as<int>();
   if (vm.count("batch")) o.batch = vm["batch"].as<int>();
   if (!fanout.empty()) o.fanout = numbers<int>(fanout);
   if (!scale_rows.empty()) o.scale_rows = numbers<std::int64_t>(scale_rows);
+  if (!pgbench_scales.empty()) o.pgbench_scales = numbers<int>(pgbench_scales);
   // The flags a user set explicitly are repeated in every per-workload command.
   for (const char* f : {"rows", "lookups", "rounds", "seconds", "fibers", "pool", "pgbench-scale", "sleep-ms",
                         "fanout-repeats", "pending", "batch", "fanout", "scale-rows"})
@@ -165,7 +165,8 @@ Parsed parse(int argc, char** argv) {
   if (std::count(o.backends.begin(), o.backends.end(), "sqlite") && o.sqlite_path.empty())
     bad = "--sqlite FILE is required for the sqlite backend";
   if (o.fanout.empty() || o.scale_rows.empty() || o.pool < 1 || o.fibers < 1 || o.rows < 1 || o.lookups < 1 ||
-      o.pending < 1 || o.batch < 1 || o.pgbench_scale < 1)
+      o.pending < 1 || o.batch < 1 || o.pgbench_scales.empty() ||
+      *std::min_element(o.pgbench_scales.begin(), o.pgbench_scales.end()) < 1)
     bad = "sizes must be positive";
   if (!bad.empty()) {
     std::cerr << "bench: " << bad << "\n";
@@ -193,7 +194,7 @@ std::vector<std::string> child_argv(const Options& o, const std::string& workloa
   add("seconds", std::to_string(o.seconds));
   add("fibers", std::to_string(o.fibers));
   add("pool", std::to_string(o.pool));
-  add("pgbench-scale", std::to_string(o.pgbench_scale));
+  add("pgbench-scale", join(o.pgbench_scales));
   add("fanout", join(o.fanout));
   add("sleep-ms", std::to_string(o.sleep_ms));
   add("fanout-repeats", std::to_string(o.fanout_repeats));
@@ -239,8 +240,9 @@ int run_parent(const Options& o) {
     for (const auto& f : o.passthrough) c += " " + f;
     return c;
   };
-  auto child = [&](const std::string& w, const std::string& backend, std::vector<std::string> extra = {}) {
-    auto argv = child_argv(o, w, backend);
+  auto child = [&](const std::string& w, const std::string& backend, std::vector<std::string> extra = {},
+                   const Options* with = nullptr) {
+    auto argv = child_argv(with ? *with : o, w, backend);
     argv.insert(argv.end(), extra.begin(), extra.end());
     int rc = run_lines(argv, [&](const std::string& line) {
       Result r;
@@ -283,10 +285,14 @@ int run_parent(const Options& o) {
     }
     if (selected(o, "throughput"))
       guarded("throughput", backend, [&] {
-        if (t.pg()) peers::pgbench_init(o, o.pgbench_scale);
-        else data::sqlite_accounts(t, o.pgbench_scale);
-        note("throughput on " + backend);
-        child("throughput", backend);
+        for (int scale : o.pgbench_scales) {
+          if (t.pg()) peers::pgbench_init(o, scale);
+          else data::sqlite_accounts(t, scale);
+          note("throughput on " + backend + " at scale " + std::to_string(scale));
+          Options one = o;
+          one.pgbench_scales = {scale};
+          child("throughput", backend, {}, &one);
+        }
         if (!t.pg())
           report.notes.push_back({"throughput", "sqlite: pgbench is n/a on sqlite; the baseline is raw ODBC with one thread per pool slot"});
       });

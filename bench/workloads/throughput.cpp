@@ -95,7 +95,7 @@ double grant_fibers(const Options& o, std::int64_t accounts, double seconds, int
 }  // namespace
 
 void throughput(const Options& o, const Target& t) {
-  const std::int64_t accounts = 100000LL * o.pgbench_scale;
+  const std::int64_t accounts = 100000LL * o.pgbench_scales.at(0);  // the parent passes one scale
   // The time is cut into slices of about 2 s and the subjects take turns slice by slice, so
   // that a change in machine load during the run hits all of them alike.
   const int total = std::max(1, static_cast<int>(std::lround(o.seconds)));
