@@ -16,35 +16,76 @@ namespace {
 using grant::AsyncResult;
 using grant::Rows;
 
-// The queries of one dashboard, started but not awaited.
+// The queries of one invoice shard, built but not run.
+struct ShardViews {
+  grant::Query<Invoice> invoices;
+  grant::Query<Invoice> revenue_by_country;   // billing_country, revenue
+  grant::Query<Invoice> spend_by_customer;    // customer_id, spend
+  grant::Query<InvoiceLine> units_by_track;   // track_id, units
+  grant::Query<Invoice> recent;
+};
+
+ShardViews views(std::string_view name) {
+  std::string s(name);
+  return ShardViews{
+      Invoice::shard(s),
+      Invoice::shard(s).group("billing_country").select("billing_country", "SUM(total) AS revenue"),
+      Invoice::shard(s).group("customer_id").select("customer_id", "SUM(total) AS spend"),
+      InvoiceLine::shard(s).group("track_id").select("track_id", "SUM(quantity) AS units"),
+      Invoice::shard(s).order("invoice_date", grant::desc).order("id", grant::desc).limit(10),
+  };
+}
+
+// The same queries once run: started (concurrent load) or already awaited (sequential).
 struct ShardQueries {
   AsyncResult<std::int64_t> invoices;
   AsyncResult<double> revenue;
-  AsyncResult<Rows> revenue_by_country;   // billing_country, revenue
-  AsyncResult<Rows> spend_by_customer;    // customer_id, spend
-  AsyncResult<Rows> units_by_track;       // track_id, units
+  AsyncResult<Rows> revenue_by_country;
+  AsyncResult<Rows> spend_by_customer;
+  AsyncResult<Rows> units_by_track;
   AsyncResult<std::vector<Invoice>> recent;
 };
 
 ShardQueries start_shard(std::string_view name) {
-  std::string s(name);
-  return ShardQueries{
-      Invoice::shard(s).async_count(),
-      Invoice::shard(s).async_sum("total"),
-      Invoice::shard(s).group("billing_country").select("billing_country", "SUM(total) AS revenue").async_rows(),
-      Invoice::shard(s).group("customer_id").select("customer_id", "SUM(total) AS spend").async_rows(),
-      InvoiceLine::shard(s).group("track_id").select("track_id", "SUM(quantity) AS units").async_rows(),
-      Invoice::shard(s).order("invoice_date", grant::desc).order("id", grant::desc).limit(10).async_all(),
-  };
+  auto v = views(name);
+  return ShardQueries{v.invoices.async_count(),           v.invoices.async_sum("total"),
+                      v.revenue_by_country.async_rows(),  v.spend_by_customer.async_rows(),
+                      v.units_by_track.async_rows(),      v.recent.async_all()};
+}
+
+ShardQueries run_shard(std::string_view name) {
+  auto v = views(name);
+  // Each statement is awaited before the next is built: the sync API, one after another.
+  auto invoices = AsyncResult<std::int64_t>::ready(v.invoices.count());
+  auto revenue = AsyncResult<double>::ready(v.invoices.sum("total"));
+  auto by_country = AsyncResult<Rows>::ready(v.revenue_by_country.rows());
+  auto by_customer = AsyncResult<Rows>::ready(v.spend_by_customer.rows());
+  auto by_track = AsyncResult<Rows>::ready(v.units_by_track.rows());
+  auto recent = AsyncResult<std::vector<Invoice>>::ready(v.recent.all());
+  return ShardQueries{invoices, revenue, by_country, by_customer, by_track, recent};
 }
 
 struct PrimaryQueries {
-  AsyncResult<std::int64_t> customers = Customer::async_count();
-  AsyncResult<std::int64_t> tracks = Track::async_count();
-  AsyncResult<std::vector<Customer>> customer_list = Customer::async_all();
-  AsyncResult<Rows> genre_of_track = Track::select("id", "genre_id").async_rows();
-  AsyncResult<std::vector<Genre>> genres = Genre::async_all();
+  AsyncResult<std::int64_t> customers;
+  AsyncResult<std::int64_t> tracks;
+  AsyncResult<std::vector<Customer>> customer_list;
+  AsyncResult<Rows> genre_of_track;             // id, genre_id of every track
+  AsyncResult<std::vector<Genre>> genres;
 };
+
+PrimaryQueries start_primary() {
+  return PrimaryQueries{Customer::async_count(), Track::async_count(), Customer::async_all(),
+                        Track::select("id", "genre_id").async_rows(), Genre::async_all()};
+}
+
+PrimaryQueries run_primary() {
+  auto customers = AsyncResult<std::int64_t>::ready(Customer::count());
+  auto tracks = AsyncResult<std::int64_t>::ready(Track::count());
+  auto customer_list = AsyncResult<std::vector<Customer>>::ready(Customer::all());
+  auto genre_of_track = AsyncResult<Rows>::ready(Track::select("id", "genre_id").rows());
+  auto genres = AsyncResult<std::vector<Genre>>::ready(Genre::all());
+  return PrimaryQueries{customers, tracks, customer_list, genre_of_track, genres};
+}
 
 // Sorts by value (desc), then name, and keeps the first n.
 std::vector<Ranked> top(std::map<std::string, double> totals, std::size_t n) {
@@ -118,33 +159,15 @@ double cents(double amount) { return std::round(amount * 100.0) / 100.0; }
 
 Dashboard load_sequential() {
   // Each query is awaited before the next one starts: the sum of their times.
-  PrimaryQueries p{.customers = AsyncResult<std::int64_t>::ready(Customer::count())};
-  p.tracks = AsyncResult<std::int64_t>::ready(Track::count());
-  p.customer_list = AsyncResult<std::vector<Customer>>::ready(Customer::all());
-  p.genre_of_track = AsyncResult<Rows>::ready(Track::select("id", "genre_id").rows());
-  p.genres = AsyncResult<std::vector<Genre>>::ready(Genre::all());
+  PrimaryQueries p = run_primary();
   std::vector<ShardQueries> shards;
-  for (auto name : invoice_shards) {
-    std::string s(name);
-    shards.push_back(ShardQueries{
-        AsyncResult<std::int64_t>::ready(Invoice::shard(s).count()),
-        AsyncResult<double>::ready(Invoice::shard(s).sum("total")),
-        AsyncResult<Rows>::ready(
-            Invoice::shard(s).group("billing_country").select("billing_country", "SUM(total) AS revenue").rows()),
-        AsyncResult<Rows>::ready(
-            Invoice::shard(s).group("customer_id").select("customer_id", "SUM(total) AS spend").rows()),
-        AsyncResult<Rows>::ready(
-            InvoiceLine::shard(s).group("track_id").select("track_id", "SUM(quantity) AS units").rows()),
-        AsyncResult<std::vector<Invoice>>::ready(
-            Invoice::shard(s).order("invoice_date", grant::desc).order("id", grant::desc).limit(10).all()),
-    });
-  }
+  for (auto name : invoice_shards) shards.push_back(run_shard(name));
   return assemble(p, shards);
 }
 
 Dashboard load_concurrent() {
   // Every query is on its way before the first await: about the time of the slowest.
-  PrimaryQueries p;
+  PrimaryQueries p = start_primary();
   std::vector<ShardQueries> shards;
   for (auto name : invoice_shards) shards.push_back(start_shard(name));
 
