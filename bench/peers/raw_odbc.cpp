@@ -3,8 +3,6 @@
 #include <sql.h>
 #include <sqlext.h>
 
-#include <cstring>
-#include <mutex>
 #include <stdexcept>
 
 namespace bench::raw {
