@@ -153,6 +153,10 @@ BOOST_AUTO_TEST_CASE(text_with_a_nul_byte_is_refused_not_cut_short) {
   }
   auto rows = c.query({"SELECT COUNT(*) FROM " + q("rt"), {}});
   BOOST_CHECK_EQUAL(rows.rows.at(0).at(0).as<std::int64_t>(), 0);
+  c.exec({insert, {std::string("ok")}});  // the cached statement is still usable
+  rows = c.query({"SELECT " + q("v") + " FROM " + q("rt"), {}});
+  BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+  BOOST_CHECK_EQUAL(rows.rows.at(0).at(0).as<std::string>(), "ok");
   // the same bytes as grant::Bytes are kept whole
   BOOST_CHECK_EQUAL(one(ColumnType::bytes, Bytes{{'a', 0, 'b'}}).as<Bytes>().data.size(), 3u);
 }
