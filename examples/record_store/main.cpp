@@ -42,6 +42,10 @@ struct Fatal {
 };
 
 grant::Config sqlite_config(const std::string& dir) {
+  // The path goes into "Database=...;": a ';' would end it early (all four shards then
+  // shared one file named after the part before it), and the SQLite driver takes no {}.
+  if (fs::absolute(dir).string().find_first_of(";{}") != std::string::npos)
+    throw Fatal{fmt::format("{}: a path with ';', '{{' or '}}' cannot go into an ODBC connection string: choose another directory with --dir", dir)};
   std::error_code ec;
   fs::create_directories(dir, ec);
   std::string probe = dir + "/.write-test";
