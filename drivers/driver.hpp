@@ -16,6 +16,7 @@ namespace grant::driver {
 struct ConnectOptions {
   std::string shard;                                   ///< for messages and logs
   std::chrono::milliseconds query_timeout{0};          ///< 0 = none
+  std::chrono::milliseconds connect_timeout{0};        ///< SQL_ATTR_LOGIN_TIMEOUT (s, rounded up); 0 = none
   std::chrono::milliseconds busy_timeout{5000};        ///< SQLite Timeout=<ms> default
   bool log_parameters = false;                         ///< may messages show bound values
   /// Called after every statement on this connection (duration, rows, ok); queue_wait and

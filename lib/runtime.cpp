@@ -48,6 +48,7 @@ void validate(const Config& config) {
   if (config.pool_size == 0) fail("pool_size", "must be at least 1");
   if (config.checkout_timeout.count() <= 0) fail("checkout_timeout", "must be positive");
   if (config.query_timeout.count() < 0) fail("query_timeout", "must not be negative");
+  if (config.connect_timeout.count() < 0) fail("connect_timeout", "must not be negative");
   if (!detail::valid_log_level(config.log_level)) fail("log_level", "unknown level \"" + config.log_level + "\"");
   std::set<std::string> names;
   for (const auto& s : config.shards) {
@@ -78,6 +79,7 @@ RuntimeImpl::RuntimeImpl(Config c) : config(std::move(c)), logger(grant_logger()
     settings.size = s.pool_size.value_or(config.pool_size);
     settings.checkout_timeout = s.checkout_timeout.value_or(config.checkout_timeout);
     settings.query_timeout = config.query_timeout;
+    settings.connect_timeout = config.connect_timeout;
     settings.log_parameters = config.log_parameters;
     shards.push_back(std::make_unique<ShardImpl>(s.name, std::move(settings), instruments));
   }

@@ -67,6 +67,7 @@ BOOST_AUTO_TEST_CASE(reads_every_key_with_inline_comments) {
 pool_size = 3              ; connections per shard
 checkout_timeout_ms = 250
 query_timeout_ms = 1500
+connect_timeout_ms = 2500
 log_level = debug          # trace|debug|...
 log_parameters = true
 
@@ -81,6 +82,7 @@ checkout_timeout_ms = 42
   BOOST_CHECK_EQUAL(c.pool_size, 3u);
   BOOST_CHECK_EQUAL(c.checkout_timeout.count(), 250);
   BOOST_CHECK_EQUAL(c.query_timeout.count(), 1500);
+  BOOST_CHECK_EQUAL(c.connect_timeout.count(), 2500);
   BOOST_CHECK_EQUAL(c.log_level, "debug");
   BOOST_CHECK(c.log_parameters);
   BOOST_REQUIRE_EQUAL(c.shards.size(), 2u);

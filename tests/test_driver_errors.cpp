@@ -7,7 +7,15 @@
 
 #include <grant/errors.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+#include <memory>
 #include <regex>
+#include <thread>
 
 using namespace grant;
 using namespace std::chrono_literals;
@@ -160,6 +168,48 @@ BOOST_AUTO_TEST_CASE(unreachable_database_is_a_clear_error) {
       BOOST_CHECK(contains(e.what(), "broken"));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_server_that_never_answers_fails_the_connect_after_connect_timeout) {
+  if (!backend().server) return;  // an embedded SQLite file has no server to hang
+  // A socket that listens but never accepts: the kernel completes the TCP handshake and the
+  // driver then waits for the server's first word (a hung or SIGSTOPped server). Without
+  // SQL_ATTR_LOGIN_TIMEOUT psqlODBC waited forever.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  BOOST_REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  BOOST_REQUIRE_EQUAL(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  BOOST_REQUIRE_EQUAL(::listen(listener, 8), 0);
+  BOOST_REQUIRE_EQUAL(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &length), 0);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  std::string mute = std::regex_replace(backend().shards.at(0), std::regex("port=[0-9]+", std::regex::icase), "Port=" + port);
+  BOOST_REQUIRE(mute != backend().shards.at(0));
+
+  driver::ConnectOptions options;
+  options.shard = "mute";
+  options.connect_timeout = 1s;
+  auto outcome = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> done = outcome->get_future();
+  std::thread([mute, options, outcome] {
+    try {
+      driver::connect(mute, options);
+      outcome->set_value("connected?!");
+    } catch (const ConnectionLost& e) {
+      outcome->set_value(std::string("ConnectionLost: ") + e.what());
+    } catch (const std::exception& e) {
+      outcome->set_value(std::string("other: ") + e.what());
+    }
+  }).detach();
+  // A generous bound: only a hang fails here, not a slow machine.
+  BOOST_REQUIRE_MESSAGE(done.wait_for(60s) == std::future_status::ready, "connect still waiting after 60 s");
+  const std::string what = done.get();
+  BOOST_TEST_MESSAGE(what);
+  BOOST_CHECK_MESSAGE(what.rfind("ConnectionLost: ", 0) == 0, what);
+  BOOST_CHECK(contains(what, "mute"));
+  ::close(listener);
 }
 
 BOOST_AUTO_TEST_CASE(connection_loss_marks_the_connection_broken) {

@@ -202,6 +202,19 @@ BOOST_AUTO_TEST_CASE(pluck_pick_select_distinct) {
   BOOST_CHECK(values[2] == grant::Value(3));
   BOOST_CHECK_EQUAL(Article::order("views", grant::desc).pick<std::string>("title").value(), "e");
   BOOST_CHECK(!Article::order("id", grant::desc).pick<std::string>("tag"));  // NULL -> nullopt
+  // a wrong T: the message names the model, the column and the shard, not only the value
+  for (auto read : {+[] { Article::order("id").pluck<std::int64_t>("title"); },
+                    +[] { Article::order("id").pick<bool>("title"); }}) {
+    try {
+      read();
+      BOOST_ERROR("no ConversionError");
+    } catch (const grant::ConversionError& e) {
+      const std::string m = e.what();
+      BOOST_CHECK_MESSAGE(m.find("Article") != std::string::npos && m.find("title") != std::string::npos &&
+                              m.find("primary") != std::string::npos,
+                          m);
+    }
+  }
   // projection: only those members are read
   auto only = Article::query().select("id", "title").order("id").all();
   BOOST_REQUIRE_EQUAL(only.size(), 5u);
@@ -259,6 +272,11 @@ BOOST_AUTO_TEST_CASE(update_all_and_delete_all) {
   BOOST_CHECK_EQUAL(Article::joins("comments").where({{"comments.body", "on c"}}).update_all({{"score", 9.5}}), 1);
   BOOST_CHECK_EQUAL(Article::find_by_or_throw({{"title", "c"}}).score, 9.5);
   BOOST_CHECK_THROW(Article::query().update_all({{"nope", 1}}), grant::UnknownColumn);
+  // values go through the member's type, as in create(): SQLite would store "many" in an
+  // integer column and the next read would fail
+  BOOST_CHECK_THROW(Article::query().update_all({{"views", "many"}}), grant::ConversionError);
+  BOOST_CHECK_THROW(Article::query().async_update_all({{"score", "high"}}).await(), grant::ConversionError);
+  BOOST_CHECK_EQUAL(Article::where({{"views", 100}}).count(), 2);
   BOOST_CHECK_EQUAL(Article::where("views", grant::lt, 5).delete_all(), 1);
   BOOST_CHECK_EQUAL(Article::order("id").limit(2).delete_all(), 2);
   BOOST_CHECK_EQUAL(Article::count(), 2);
@@ -303,6 +321,8 @@ BOOST_AUTO_TEST_CASE(unknown_columns_fail_before_any_sql) {
   BOOST_CHECK_THROW(Article::find_by({{"nope", 1}}), grant::UnknownColumn);
   BOOST_CHECK_THROW(Article::exists({{"nope", 1}}), grant::UnknownColumn);
   BOOST_CHECK_THROW(Article::includes("nope").all(), grant::Error);
+  BOOST_CHECK_THROW(Article::where({{"", 1}}).count(), grant::UnknownColumn);
+  BOOST_CHECK_THROW(Article::where(" ", grant::eq, 1).count(), grant::UnknownColumn);
   BOOST_CHECK_EQUAL(log.count(), 0u);
   try {
     Article::where({{"nope", 1}}).count();

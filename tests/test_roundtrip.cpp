@@ -140,6 +140,27 @@ BOOST_AUTO_TEST_CASE(utf8_text) {
   BOOST_CHECK_EQUAL(rows.rows.at(0).at(0).as<std::int64_t>(), 1);
 }
 
+BOOST_AUTO_TEST_CASE(text_with_a_nul_byte_is_refused_not_cut_short) {
+  // Drivers stop at the NUL (SQLite and psqlODBC stored "a" for "a\0b"): an error, not less data.
+  create_table("rt", {q("v") + " " + type(ColumnType::text)});
+  const std::string insert = "INSERT INTO " + q("rt") + " (" + q("v") + ") VALUES (?)";
+  try {
+    c.exec({insert, {std::string("a\0b", 3)}});
+    BOOST_ERROR("no ConversionError");
+  } catch (const ConversionError& e) {
+    BOOST_CHECK(std::string(e.what()).find("NUL") != std::string::npos);
+    BOOST_CHECK(std::string(e.what()).find(insert) != std::string::npos);
+  }
+  auto rows = c.query({"SELECT COUNT(*) FROM " + q("rt"), {}});
+  BOOST_CHECK_EQUAL(rows.rows.at(0).at(0).as<std::int64_t>(), 0);
+  c.exec({insert, {std::string("ok")}});  // the cached statement is still usable
+  rows = c.query({"SELECT " + q("v") + " FROM " + q("rt"), {}});
+  BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+  BOOST_CHECK_EQUAL(rows.rows.at(0).at(0).as<std::string>(), "ok");
+  // the same bytes as grant::Bytes are kept whole
+  BOOST_CHECK_EQUAL(one(ColumnType::bytes, Bytes{{'a', 0, 'b'}}).as<Bytes>().data.size(), 3u);
+}
+
 BOOST_AUTO_TEST_CASE(text_sizes_around_the_read_chunk) {
   const std::size_t chunk = driver::read_chunk_bytes;
   std::vector<std::size_t> sizes{0, 1, 2};

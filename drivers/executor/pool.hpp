@@ -48,6 +48,7 @@ struct PoolSettings {
   std::size_t size = 8;
   std::chrono::milliseconds checkout_timeout{5000};
   std::chrono::milliseconds query_timeout{0};
+  std::chrono::milliseconds connect_timeout{0};
   bool log_parameters = false;
 };
 

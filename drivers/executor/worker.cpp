@@ -79,6 +79,7 @@ Connection& Worker::connection() {
   driver::ConnectOptions options;
   options.shard = s.shard;
   options.query_timeout = s.query_timeout;
+  options.connect_timeout = s.connect_timeout;
   // SQLite's busy timeout: waiting for the file lock is a kind of checkout wait.
   options.busy_timeout = s.checkout_timeout;
   options.log_parameters = s.log_parameters;

@@ -3,6 +3,8 @@
 #include "drivers/odbc/diagnostics.hpp"
 #include "drivers/odbc/statement_io.hpp"
 
+#include <grant/errors.hpp>
+
 #include <chrono>
 
 namespace grant::driver::odbc {
@@ -59,6 +61,12 @@ void ParamBuffers::bind(SQLHSTMT stmt, const std::vector<Value>& params, const Q
       c_type = SQL_C_DOUBLE, sql_type = SQL_DOUBLE, data = &slot.d, column_size = 15;
       slot.indicator = 0;
     } else if (auto p = std::get_if<std::string>(&s)) {
+      // psqlODBC and the SQLite driver cut text at a NUL byte although the length is
+      // given: refuse it rather than store a shorter string without a word.
+      if (auto nul = p->find('\0'); nul != std::string::npos)
+        throw ConversionError("parameter " + std::to_string(n) + " is text with a NUL byte at offset " +
+                              std::to_string(nul) + ", which the drivers would cut off there: bind it as grant::Bytes (shard " +
+                              where.shard + ") SQL: " + where.sql);
       data = const_cast<char*>(p->data());
       slot.indicator = static_cast<SQLLEN>(p->size());
       buffer_length = slot.indicator;

@@ -49,6 +49,12 @@ std::unique_ptr<Connection> connect(const std::string& connection_string, const 
   SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_DBC, environment(), &dbc.h);
   if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_ENV, environment(), rc, shown, options.shard);
 
+  if (options.connect_timeout.count() > 0) {
+    // Rounded up, never down to 0 (which means "no limit").
+    auto seconds = static_cast<SQLULEN>((options.connect_timeout.count() + 999) / 1000);
+    rc = SQLSetConnectAttr(dbc.h, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
+    if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_DBC, dbc.h, rc, shown, options.shard);
+  }
   SQLCHAR out[1024];
   SQLSMALLINT out_length = 0;
   rc = SQLDriverConnect(dbc.h, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(full.c_str())), SQL_NTS, out,

@@ -42,6 +42,10 @@ struct Fatal {
 };
 
 grant::Config sqlite_config(const std::string& dir) {
+  // The path goes into "Database=...;": a ';' would end it early (all four shards then
+  // shared one file named after the part before it), and the SQLite driver takes no {}.
+  if (fs::absolute(dir).string().find_first_of(";{}") != std::string::npos)
+    throw Fatal{fmt::format("{}: a path with ';', '{{' or '}}' cannot go into an ODBC connection string: choose another directory with --dir", dir)};
   std::error_code ec;
   fs::create_directories(dir, ec);
   std::string probe = dir + "/.write-test";
@@ -109,12 +113,30 @@ double median_ms(int runs, F&& load, Dashboard& out) {
   return ms[ms.size() / 2];
 }
 
+// Driver messages may span lines (libpq adds "\n\tIs the server running..."): an error
+// stays one line.
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 int run(const Options& o) {
   grant::Config config = o.config.empty() ? sqlite_config(o.dir) : grant::Config::from_file(o.config);
+  // The runtime's info lines would interleave with the dashboard; GRANT_LOG_LEVEL still wins.
+  if (config.log_level == "info") config.log_level = "warn";
   for (auto s : invoice_shards)
     if (!config.find_shard(std::string(s)) || !config.find_shard(std::string(primary_shard)))
       throw Fatal{"the configuration needs the shards primary, americas, europe and world"};
   grant::Runtime runtime{config};
+  // Reach every shard first, so a server that is down is reported as such and not taken
+  // for an empty record store.
+  for (const auto& name : runtime.shard_names()) runtime.shard(name).query("SELECT 1");
 
   if (o.load || !is_loaded()) {
     fmt::print(stderr, "Building the record store from {} ...\n", o.data);
@@ -170,12 +192,15 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "demo: {}\n", f.line);
   } catch (const po::error& e) {
     fmt::print(stderr, "demo: {} (see --help)\n", e.what());
-  } catch (const grant::ConnectionLost& e) {
-    fmt::print(stderr, "demo: cannot reach a database: {} — check the connection string, or run tools/setup for the ODBC drivers\n", e.what());
-  } catch (const grant::Error& e) {
-    fmt::print(stderr, "demo: {}\n", e.what());
+  } catch (const grant::DatabaseError& e) {
+    // Connecting failed (server down, driver not installed): say what to do.
+    bool connecting = e.sql().rfind("connect ", 0) == 0;
+    if (connecting || dynamic_cast<const grant::ConnectionLost*>(&e))
+      fmt::print(stderr, "demo: cannot reach a database: {} — check the connection string, or run tools/setup for the ODBC drivers\n", one_line(e.what()));
+    else
+      fmt::print(stderr, "demo: {}\n", one_line(e.what()));
   } catch (const std::exception& e) {
-    fmt::print(stderr, "demo: {}\n", e.what());
+    fmt::print(stderr, "demo: {}\n", one_line(e.what()));
   }
   return 1;
 }

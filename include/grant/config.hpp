@@ -25,7 +25,7 @@ struct ShardConfig {
 /// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, log_level "info".
 ///
 /// INI form (Boost.PropertyTree), keys under [grant]: pool_size, checkout_timeout_ms,
-/// query_timeout_ms, log_level, log_parameters; and one [shard.NAME] section per shard with
+/// query_timeout_ms, connect_timeout_ms, log_level, log_parameters; and one [shard.NAME] section per shard with
 /// connection (required), pool_size, checkout_timeout_ms. Unknown keys and sections are
 /// errors, so a typo never passes silently.
 struct Config {
@@ -34,6 +34,10 @@ struct Config {
   /// Statement time limit passed to the driver (SQL_ATTR_QUERY_TIMEOUT; psqlODBC honours it,
   /// the SQLite and MariaDB drivers ignore it — DESIGN.md). 0 = none.
   std::chrono::milliseconds query_timeout{0};
+  /// How long opening a connection may take (SQL_ATTR_LOGIN_TIMEOUT, whole seconds rounded
+  /// up; psqlODBC and MariaDB honour it). Without it a server that accepts TCP but never
+  /// answers (hung, stopped) keeps a worker, and the await, waiting forever. 0 = none.
+  std::chrono::milliseconds connect_timeout{10000};
   /// trace|debug|info|warn|error|off. GRANT_LOG_LEVEL overrides it.
   std::string log_level = "info";
   /// Whether error messages and logs may show parameter values (off: values may be secrets).

@@ -399,14 +399,14 @@ class Query {
   AsyncResult<T> op_sum(std::string column, bool async) const {
     return checked(column).template run<T>(async, [column](Connection& c, const orm::QuerySpec& q) {
       Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), "SUM", column));
-      return v.is_null() ? T{} : v.as<T>();
+      return v.is_null() ? T{} : read_as<T>(v, q, "SUM", column, c);
     });
   }
   template <class T>
   AsyncResult<std::optional<T>> op_agg(const char* fn, std::string column, bool async) const {
     return checked(column).template run<std::optional<T>>(async, [fn, column](Connection& c, const orm::QuerySpec& q) {
       Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), fn, column));
-      return v.is_null() ? std::optional<T>{} : std::optional<T>{v.as<T>()};
+      return v.is_null() ? std::optional<T>{} : std::optional<T>{read_as<T>(v, q, fn, column, c)};
     });
   }
   template <class T>
@@ -415,7 +415,7 @@ class Query {
       Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, std::nullopt));
       std::vector<T> out;
       out.reserve(rows.size());
-      for (const auto& row : rows.rows) out.push_back(row.at(0).template as<T>());
+      for (const auto& row : rows.rows) out.push_back(read_as<T>(row.at(0), q, "pluck", column, c));
       return out;
     });
   }
@@ -424,18 +424,28 @@ class Query {
     return checked(column).template run<std::optional<T>>(async, [column](Connection& c, const orm::QuerySpec& q) {
       Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, 1));
       if (rows.empty() || rows.rows.front().at(0).is_null()) return std::optional<T>{};
-      return std::optional<T>{rows.rows.front().at(0).template as<T>()};
+      return std::optional<T>{read_as<T>(rows.rows.front().at(0), q, "pick", column, c)};
     });
   }
   AsyncResult<std::int64_t> op_update_all(const Attributes& values, bool async) const {
     Query q = *this;
+    // Each value goes through the member's type, as create() and update() do: a value of
+    // the wrong kind is a ConversionError naming the column (SQLite would store it as is),
+    // and enum or custom-mapped columns are written the way records write them.
+    Attributes typed;
     try {
-      for (const auto& [name, value] : values) spec_.table->column_index(name);
+      M scratch{};
+      orm::Adapter<M> a(scratch);
+      for (const auto& [name, value] : values) {
+        const std::size_t i = spec_.table->column_index(name);
+        a.set(i, value);
+        typed.emplace_back(name, a.get(i));
+      }
     } catch (...) {
       q.spec_.error = std::current_exception();
     }
-    return q.template run<std::int64_t>(async, [values](Connection& c, const orm::QuerySpec& s) {
-      return c.exec(orm::sql::update_all(s, c.dialect(), values));
+    return q.template run<std::int64_t>(async, [typed = std::move(typed)](Connection& c, const orm::QuerySpec& s) {
+      return c.exec(orm::sql::update_all(s, c.dialect(), typed));
     });
   }
   AsyncResult<std::int64_t> op_update_raw(std::string set_sql, std::vector<Value> binds, bool async) const {
@@ -473,6 +483,17 @@ class Query {
           return m;
         },
         async);
+  }
+
+  /// v as T; a ConversionError names the model, the operation, the column and the shard
+  /// (Value's own message names only the value).
+  template <class T>
+  static T read_as(const Value& v, const orm::QuerySpec& q, const char* op, const std::string& column, const Connection& c) {
+    try {
+      return v.template as<T>();
+    } catch (const ConversionError& e) {
+      throw ConversionError(q.table->model + " " + op + "(" + column + ") on shard " + c.shard() + ": " + e.what());
+    }
   }
 
   /// This query, carrying an UnknownColumn if `column` is not one of M's.

@@ -79,6 +79,8 @@ bool is_identifier(std::string_view name) {
 }
 
 void check_column(const TableInfo& table, std::string_view name) {
+  // A blank name is no expression: it would reach the database as "WHERE  = ?".
+  if (name.find_first_not_of(" \t\r\n") == std::string_view::npos) throw UnknownColumn(table.model, std::string(name));
   if (!is_identifier(name)) return;  // a raw SQL expression: the user's responsibility
   if (auto dot = name.rfind('.'); dot != std::string_view::npos) {
     if (name.substr(0, dot) != table.table) return;  // another table (a join): not ours to check

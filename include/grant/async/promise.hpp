@@ -131,6 +131,10 @@ class Promise {
   }
 
   const T& finish() const {
+    // Pairs with settle()'s release store: the value and error written on a worker are
+    // ordered before this read by our own atomic, not only by Boost.Fiber's internal lock
+    // (which ThreadSanitizer cannot see: Debian's libboost_fiber is not instrumented).
+    (void)s_->done.load(std::memory_order_acquire);
     if (s_->on_first_finish) std::call_once(s_->first_finish, [&] { s_->on_first_finish(); });
     if (s_->error) std::rethrow_exception(s_->error);
     if (s_->on_first_get) std::call_once(s_->first_get, [&] { s_->on_first_get(*s_->value); });

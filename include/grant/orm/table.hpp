@@ -87,7 +87,8 @@ std::string snake_case(std::string_view name);
 /// Checks a column reference the user wrote against the model (see query.hpp):
 ///  - a plain identifier must be a column of `table` (else UnknownColumn);
 ///  - "table.column" is checked when the table is the model's own table, otherwise passed;
-///  - anything else (spaces, parentheses, operators: a raw SQL expression) is passed as is.
+///  - anything else (spaces, parentheses, operators: a raw SQL expression) is passed as is;
+///  - an empty or blank name is UnknownColumn.
 void check_column(const TableInfo& table, std::string_view name);
 /// True if `name` is a plain or dotted identifier (letters, digits, '_', '.', '*').
 bool is_identifier(std::string_view name);
