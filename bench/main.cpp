@@ -234,6 +234,7 @@ std::string now_text() {
 
 int run_parent(const Options& o) {
   Report report;
+  RunInfo run{now_text(), "", machine_description(), load_average(), ""};
   int failures = 0;
   auto command_for = [&](const std::string& w, const std::string& backend) {
     std::string c = o.reproduce + (o.quick ? " --quick" : "") + " --backend " + backend + " --only " + w;
@@ -315,9 +316,10 @@ int run_parent(const Options& o) {
 
   report.compute();
   report.print_table();
-  const std::string date = now_text();
-  if (!o.csv.empty()) report.write_csv(o.csv, date);
-  if (!o.markdown.empty()) report.write_markdown(o.markdown, date, o.command.empty() ? o.reproduce : o.command, o.notes, o);
+  run.ended = now_text();
+  run.load_end = load_average();
+  if (!o.csv.empty()) report.write_csv(o.csv, run.started);
+  if (!o.markdown.empty()) report.write_markdown(o.markdown, run, o.command.empty() ? o.reproduce : o.command, o.notes, o);
   if (failures) std::cout << "\nbench: " << failures << " workload run(s) failed\n";
   return failures ? 1 : 0;
 }

@@ -24,6 +24,11 @@ struct GoalCheck {
   bool met = false;
 };
 
+/// When and where the run happened.
+struct RunInfo {
+  std::string started, ended, machine, load_start, load_end;
+};
+
 struct Report {
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::string>> notes;  ///< (workload, text): n/a, failures
@@ -34,11 +39,13 @@ struct Report {
   void print_table() const;
   void write_csv(const std::string& path, const std::string& date) const;
   /// `notes_file`: hand-written profile findings, included as they are ("" = none).
-  void write_markdown(const std::string& path, const std::string& date, const std::string& command,
+  void write_markdown(const std::string& path, const RunInfo& run, const std::string& command,
                       const std::string& notes_file, const Options& o) const;
 };
 
-/// "nproc N, CPU model, kernel, load average" for the reader of the numbers.
+/// "nproc N, CPU model, kernel" for the reader of the numbers.
 std::string machine_description();
+/// /proc/loadavg's three averages.
+std::string load_average();
 
 }  // namespace bench

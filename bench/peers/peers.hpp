@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bench::peers {
 
@@ -18,6 +19,9 @@ struct Lookup {
   std::string name;
   std::function<bool(std::int64_t)> find;
   std::shared_ptr<void> state;  ///< keeps the connection and statement alive
+  /// Optional: looks up all `ids` itself and appends each one's time in µs to `samples`
+  /// (for a subject that must be timed somewhere else than the calling thread).
+  std::function<void(const std::vector<std::int64_t>& ids, std::vector<double>& samples)> batch;
 };
 
 /// SOCI through `backend`: "odbc" (the ODBC string), "postgresql" (libpq conninfo) or

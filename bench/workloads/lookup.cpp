@@ -60,6 +60,30 @@ void lookup(const Options& o, const Target& t) {
                         checksum += rows.rows[0][3].as<std::int64_t>();
                         return true;
                       }});
+  // The connection layer alone: the same statement through grant::Connection, timed inside
+  // one job on the worker, so no hand-off is in the numbers.
+  {
+    peers::Lookup in_job{"Grant Connection::query (inside a job)", [](std::int64_t) { return true; }};
+    in_job.batch = [&, shard](const std::vector<std::int64_t>& ids, std::vector<double>& samples) {
+      auto found = shard
+                       .run([&](grant::Connection& c) {
+                         std::size_t n = 0;
+                         for (auto id : ids) {
+                           auto t0 = Clock::now();
+                           grant::Rows rows = c.query(grant::Statement{sql, {grant::Value(id)}});
+                           samples.push_back(micros_since(t0));
+                           if (!rows.rows.empty()) {
+                             checksum += rows.rows[0][3].as<std::int64_t>();
+                             ++n;
+                           }
+                         }
+                         return n;
+                       })
+                       .await();
+      if (found != ids.size()) throw std::runtime_error("Connection::query: some ids not found");
+    };
+    subjects.push_back(std::move(in_job));
+  }
   auto wanted = [&](const std::string& name) {
     return o.subjects.empty() || std::find(o.subjects.begin(), o.subjects.end(), name) != o.subjects.end();
   };
@@ -75,9 +99,15 @@ void lookup(const Options& o, const Target& t) {
 
   // Warm-up: statements prepared, pool connections open, pages cached.
   const auto warm = random_ids(static_cast<std::size_t>(std::min<std::int64_t>(o.lookups / 4 + 100, 2000)), o.rows, 7);
-  for (auto& s : subjects)
+  for (auto& s : subjects) {
+    if (s.batch) {
+      std::vector<double> ignored;
+      s.batch(warm, ignored);
+      continue;
+    }
     for (auto id : warm)
       if (!s.find(id)) throw std::runtime_error(s.name + ": warm-up id " + std::to_string(id) + " not found");
+  }
 
   // The subjects take turns in rounds, each round over its own slice of the same ids, so a
   // change in machine load during the run hits all of them alike.
@@ -90,6 +120,12 @@ void lookup(const Options& o, const Target& t) {
     for (std::size_t k = 0; k < subjects.size(); ++k) {
       std::size_t i = (k + r) % subjects.size();  // rotate who goes first
       auto& s = subjects[i];
+      if (s.batch) {
+        s.batch(std::vector<std::int64_t>(ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          ids.begin() + static_cast<std::ptrdiff_t>(end)),
+                samples[i]);
+        continue;
+      }
       for (std::size_t j = begin; j < end; ++j) {
         auto t0 = Clock::now();
         bool found = s.find(ids[j]);
