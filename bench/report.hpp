@@ -1,0 +1,44 @@
+// What the parent makes of the children's rows: ratios to each workload's baseline, the
+// goals of issue #7 checked against them, the terminal table, the CSV and BENCHMARKS.md.
+#pragma once
+
+#include "bench/common.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+/// A row with its ratio, when the workload has a baseline for it.
+struct Row {
+  Result r;
+  std::optional<double> ratio;
+  std::string vs;       ///< what the ratio divides by
+  std::string command;  ///< reproduces this row
+};
+
+/// A goal of the issue, checked on one row.
+struct GoalCheck {
+  std::string goal, backend, kase, measured;
+  bool met = false;
+};
+
+struct Report {
+  std::vector<Row> rows;
+  std::vector<std::pair<std::string, std::string>> notes;  ///< (workload, text): n/a, failures
+  std::vector<GoalCheck> goals;
+
+  /// Fills ratio/vs of every row and `goals`.
+  void compute();
+  void print_table() const;
+  void write_csv(const std::string& path, const std::string& date) const;
+  /// `notes_file`: hand-written profile findings, included as they are ("" = none).
+  void write_markdown(const std::string& path, const std::string& date, const std::string& command,
+                      const std::string& notes_file, const Options& o) const;
+};
+
+/// "nproc N, CPU model, kernel, load average" for the reader of the numbers.
+std::string machine_description();
+
+}  // namespace bench
