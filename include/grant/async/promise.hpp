@@ -26,15 +26,16 @@ namespace grant::async {
 
 namespace detail {
 /// How long get() polls an unsettled promise before suspending, when no other fiber of the
-/// thread is ready: 30 µs unless GRANT_PROMISE_SPIN_US says otherwise (read once). See
-/// docs/runtime.md, "Hand-off".
+/// thread is ready: 0 (off) unless GRANT_PROMISE_SPIN_US says otherwise (read once). Off by
+/// default: with many fibers waiting (throughput) the polling only took CPU from the
+/// database (docs/runtime.md, "Hand-off", has the numbers).
 inline std::chrono::microseconds promise_spin() {
   static const std::chrono::microseconds spin = [] {
     const char* env = std::getenv("GRANT_PROMISE_SPIN_US");
-    if (!env || !*env) return std::chrono::microseconds{30};
+    if (!env || !*env) return std::chrono::microseconds{0};
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
-    return std::chrono::microseconds{(end && *end == 0 && v >= 0) ? v : 30};
+    return std::chrono::microseconds{(end && *end == 0 && v >= 0) ? v : 0};
   }();
   return spin;
 }
