@@ -126,12 +126,12 @@ bool Pool::spin_for_job() const noexcept {
   auto until = Clock::now() + settings_.worker_spin;
   for (unsigned n = 1;; ++n) {
     if (queued_.load(std::memory_order_acquire) != 0) return true;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
+    // Yield rather than pause: when the CPUs are oversubscribed, the thread that will
+    // queue the next job (or the database server) may be waiting for this CPU; a pause
+    // loop would hold it for the whole window (measured: lookups slower than without
+    // polling at load average 8 on 2 vCPUs). On an idle CPU yield returns at once.
     std::this_thread::yield();
-#endif
-    if ((n & 31) == 0 && Clock::now() >= until) return false;
+    if ((n & 7) == 0 && Clock::now() >= until) return false;
   }
 }
 
