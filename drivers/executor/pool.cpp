@@ -65,10 +65,10 @@ void Pool::fail(Instruments& instruments, const std::string& shard, Queued& queu
 std::chrono::microseconds PoolSettings::default_worker_spin() {
   static const std::chrono::microseconds spin = [] {
     const char* env = std::getenv("GRANT_WORKER_SPIN_US");
-    if (!env || !*env) return std::chrono::microseconds{30};
+    if (!env || !*env) return std::chrono::microseconds{0};
     char* end = nullptr;
     long v = std::strtol(env, &end, 10);
-    return std::chrono::microseconds{(end && *end == 0 && v >= 0) ? v : 30};
+    return std::chrono::microseconds{(end && *end == 0 && v >= 0) ? v : 0};
   }();
   return spin;
 }

@@ -57,7 +57,9 @@ struct PoolSettings {
   /// condition variable (docs/runtime.md, "Hand-off"). 0 = park at once.
   std::chrono::microseconds worker_spin{default_worker_spin()};
 
-  /// 30 µs unless GRANT_WORKER_SPIN_US says otherwise (read once; for measuring).
+  /// 0 (off) unless GRANT_WORKER_SPIN_US says otherwise (read once). Off by default: it
+  /// halved lookup latency on a quiet machine but doubled it at load average 6 on 2 vCPUs
+  /// (docs/runtime.md, "Hand-off").
   static std::chrono::microseconds default_worker_spin();
 };
 
