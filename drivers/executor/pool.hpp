@@ -4,16 +4,17 @@
 // Shape (see docs in lib/runtime.cpp for the routing rules of detail::submit):
 //  - Jobs wait in the pool's FIFO queue. An idle worker takes the front job and runs it on
 //    its own connection; a connection is only ever touched by the thread that owns it.
-//    A worker that finished a job polls the queue briefly (worker_spin) before parking;
-//    parked workers wake in LIFO order (docs/runtime.md, "Hand-off").
+//    A worker that finished a job may poll the queue briefly (worker_spin, default off)
+//    before parking; parked workers wake in LIFO order (docs/runtime.md, "Hand-off").
 //  - Workers start lazily: a job that finds no idle worker starts one, up to pool_size, so
 //    1000 pending jobs still mean at most pool_size threads and connections.
 //  - A reaper thread per pool sleeps until the front job's checkout deadline
 //    (enqueue time + checkout_timeout; FIFO order makes the front the earliest) and fails
 //    every expired job with PoolTimeout, so time-outs are on time even when every worker is
 //    busy for minutes. An idle reaper sleeps checkout_timeout (any job queued later has a
-//    later deadline), so push() wakes it only for an earlier deadline, not on every job. Exactly one of "a worker takes it" and "the reaper fails it" happens,
-//    decided under the pool mutex.
+//    later deadline), so push() wakes it only for an earlier deadline, not on every job.
+//    Exactly one of "a worker takes it" and "the reaper fails it" happens, decided under
+//    the pool mutex.
 //  - A transaction checks out a Lease: it queues like a job; the worker that takes it serves
 //    the lease's private FIFO (the transaction's statements, sync and async, plus BEGIN /
 //    COMMIT / savepoints) until the transaction releases it.
