@@ -4,13 +4,17 @@
 // Shape (see docs in lib/runtime.cpp for the routing rules of detail::submit):
 //  - Jobs wait in the pool's FIFO queue. An idle worker takes the front job and runs it on
 //    its own connection; a connection is only ever touched by the thread that owns it.
+//    A worker that finished a job may poll the queue briefly (worker_spin, default off)
+//    before parking; parked workers wake in LIFO order (docs/runtime.md, "Hand-off").
 //  - Workers start lazily: a job that finds no idle worker starts one, up to pool_size, so
 //    1000 pending jobs still mean at most pool_size threads and connections.
 //  - A reaper thread per pool sleeps until the front job's checkout deadline
 //    (enqueue time + checkout_timeout; FIFO order makes the front the earliest) and fails
 //    every expired job with PoolTimeout, so time-outs are on time even when every worker is
-//    busy for minutes. Exactly one of "a worker takes it" and "the reaper fails it" happens,
-//    decided under the pool mutex.
+//    busy for minutes. An idle reaper sleeps checkout_timeout (any job queued later has a
+//    later deadline), so push() wakes it only for an earlier deadline, not on every job.
+//    Exactly one of "a worker takes it" and "the reaper fails it" happens, decided under
+//    the pool mutex.
 //  - A transaction checks out a Lease: it queues like a job; the worker that takes it serves
 //    the lease's private FIFO (the transaction's statements, sync and async, plus BEGIN /
 //    COMMIT / savepoints) until the transaction releases it.
@@ -27,6 +31,7 @@
 #include "drivers/driver.hpp"
 #include "drivers/executor/instruments.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -50,6 +55,14 @@ struct PoolSettings {
   std::chrono::milliseconds query_timeout{0};
   std::chrono::milliseconds connect_timeout{0};
   bool log_parameters = false;
+  /// How long a worker that finished a job keeps polling the queue before it parks on its
+  /// condition variable (docs/runtime.md, "Hand-off"). 0 = park at once.
+  std::chrono::microseconds worker_spin{default_worker_spin()};
+
+  /// 0 (off) unless GRANT_WORKER_SPIN_US says otherwise (read once). Off by default: it
+  /// halved lookup latency on a quiet machine but doubled it at load average 6 on 2 vCPUs
+  /// (docs/runtime.md, "Hand-off").
+  static std::chrono::microseconds default_worker_spin();
 };
 
 class Worker;
@@ -116,6 +129,15 @@ class Pool {
   };
   void push(Queued queued) noexcept;
   static void fail(Instruments& instruments, const std::string& shard, Queued& queued, std::exception_ptr error);
+  /// One parked worker: it sleeps on its own condition variable so that push() can wake
+  /// the most recently parked one (LIFO keeps one thread, connection and server backend hot
+  /// when jobs come one at a time).
+  struct Parked {
+    std::condition_variable cv;
+    bool woken = false;
+  };
+  void wake_one_locked();
+  bool spin_for_job() const noexcept;
   void worker_main(Worker& worker);
   void reaper_main();
 
@@ -123,9 +145,12 @@ class Pool {
   Instruments& instruments_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;
   std::condition_variable reaper_cv_;
   std::deque<Queued> queue_;
+  std::atomic<std::size_t> queued_{0};  ///< queue_.size(), readable without the mutex (spinning)
+  std::vector<Parked*> parked_;         ///< parked workers, most recent last
+  // The reaper's current wake-up time; push() notifies it only for an earlier deadline.
+  Clock::time_point reaper_until_ = Clock::time_point::max();
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::thread reaper_;

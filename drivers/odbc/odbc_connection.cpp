@@ -157,7 +157,7 @@ void OdbcConnection::clear_cache() {
   lru_.clear();
 }
 
-const OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
+OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
   if (auto it = cache_.find(sql); it != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return it->second;
@@ -173,7 +173,7 @@ const OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, c
   lru_.push_front(sql);
   SQLSMALLINT placeholders = -1;
   if (!SQL_SUCCEEDED(SQLNumParams(h, &placeholders))) placeholders = -1;
-  return cache_.emplace(sql, Cached{h, lru_.begin(), placeholders}).first->second;
+  return cache_.emplace(sql, Cached{h, lru_.begin(), placeholders, std::nullopt}).first->second;
 }
 
 OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool fetch, bool allow_retry,
@@ -181,7 +181,7 @@ OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool
   const std::string shown = shown_sql(statement);
   const Where where{shown, options_.shard};
   if (quirks_.check_schema_version) check_schema_version();
-  const Cached& cached = prepared(statement.sql, shown);
+  Cached& cached = prepared(statement.sql, shown);
   SQLHSTMT h = cached.handle;
   if (cached.placeholders >= 0 && static_cast<std::size_t>(cached.placeholders) != statement.params.size()) {
     // Every driver fails here in its own words (psqlODBC: "IPD isn't set"); say it plainly.
@@ -206,7 +206,8 @@ OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool
       throw_database_error(records, shown, options_.shard);
     }
     if (fetch) {
-      auto columns = describe_columns(h, quirks_, where);
+      if (!cached.columns) cached.columns = describe_columns(h, quirks_, where);
+      const std::vector<Column>& columns = *cached.columns;
       for (const auto& c : columns) result.rows.columns.push_back(c.name);
       if (!columns.empty()) {
         for (;;) {

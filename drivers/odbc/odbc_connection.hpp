@@ -13,6 +13,7 @@
 #include <sqlext.h>
 
 #include <list>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,6 +52,11 @@ class OdbcConnection final : public Connection {
     SQLHSTMT handle;
     std::list<std::string>::iterator lru;
     int placeholders;  // from SQLNumParams; -1 if the driver could not tell
+    // Result columns, described on the first run that fetched. A cached statement's result
+    // shape does not change: when DDL changes it, the driver refuses the handle (0A000,
+    // 2057, 1615: evicted, re-prepared) or the cache is cleared (local DDL, SQLite's schema
+    // check); docs/drivers.md, "Statement cache".
+    std::optional<std::vector<Column>> columns;
   };
   struct Result {
     Rows rows;
@@ -59,7 +65,7 @@ class OdbcConnection final : public Connection {
 
   Result run(const Statement& statement, bool fetch);
   Result run_once(const Statement& statement, bool fetch, bool allow_retry, bool& retry);
-  const Cached& prepared(const std::string& sql, const std::string& shown);
+  Cached& prepared(const std::string& sql, const std::string& shown);
   SQLHSTMT new_statement(const std::string& shown);
   void evict(const std::string& sql);
   void clear_cache();

@@ -7,9 +7,13 @@
 // thread keep running; a plain thread that runs no fibers simply blocks in get().
 #pragma once
 
+#include <boost/fiber/context.hpp>
 #include <boost/fiber/future.hpp>
+#include <boost/fiber/scheduler.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -19,6 +23,42 @@
 #include <vector>
 
 namespace grant::async {
+
+namespace detail {
+/// How long get() polls an unsettled promise before suspending, when no other fiber of the
+/// thread is ready: 0 (off) unless GRANT_PROMISE_SPIN_US says otherwise (read once). Off by
+/// default: with many fibers waiting (throughput) the polling only took CPU from the
+/// database (docs/runtime.md, "Hand-off", has the numbers).
+inline std::chrono::microseconds promise_spin() {
+  static const std::chrono::microseconds spin = [] {
+    const char* env = std::getenv("GRANT_PROMISE_SPIN_US");
+    if (!env || !*env) return std::chrono::microseconds{0};
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    return std::chrono::microseconds{(end && *end == 0 && v >= 0) ? v : 0};
+  }();
+  return spin;
+}
+
+/// Polls `done` for at most promise_spin(); true once it is set. A driver worker usually settles a lookup's
+/// promise within tens of microseconds; catching it here saves the futex sleep and wake of
+/// suspending. Never spins while other fibers of this thread could run instead.
+inline bool spin_until_done(const std::atomic<bool>& done) noexcept {
+  if (done.load(std::memory_order_acquire)) return true;
+  auto spin = promise_spin();
+  if (spin.count() <= 0) return false;
+  auto* scheduler = boost::fibers::context::active()->get_scheduler();
+  if (scheduler->has_ready_fibers()) return false;
+  auto until = std::chrono::steady_clock::now() + spin;
+  for (unsigned n = 1; !done.load(std::memory_order_acquire); ++n) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if ((n & 31) == 0 && std::chrono::steady_clock::now() >= until) return false;
+  }
+  return true;
+}
+}  // namespace detail
 
 template <class T>
 class Promise {
@@ -63,7 +103,9 @@ class Promise {
   /// Waits (fiber-suspending) and returns the value or rethrows the error. Idempotent:
   /// every call returns the same object or rethrows the same exception.
   const T& get() const {
-    s_->ready.wait();
+    // `done` is stored (release) after the value or error, under the mutex, so once it is
+    // seen the result is readable without waiting for the fiber future too.
+    if (!detail::spin_until_done(s_->done)) s_->ready.wait();
     return finish();
   }
 
