@@ -8,6 +8,10 @@
 #include <random>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include <sys/resource.h>
+
 namespace bench {
 
 Target target_for(const Options& o, const std::string& backend) {
@@ -67,5 +71,39 @@ std::vector<std::int64_t> random_ids(std::size_t n, std::int64_t max, std::uint6
 }
 
 void note(const std::string& text) { std::cerr << "bench: " << text << std::endl; }
+
+namespace {
+double rusage_micros(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  auto us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec); };
+  return us(u.ru_utime) + us(u.ru_stime);
+}
+}  // namespace
+
+double process_cpu_micros() { return rusage_micros(RUSAGE_SELF); }
+double children_cpu_micros() { return rusage_micros(RUSAGE_CHILDREN); }
+
+std::string duration_text(double seconds) {
+  auto s = static_cast<long>(std::lround(std::max(0.0, seconds)));
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, s % 3600 / 60);
+}
+
+Progress::Progress(std::string what, double total)
+    : what_(std::move(what)), total_(total), start_(Clock::now()), last_(start_) {}
+
+void Progress::update(double done) {
+  auto now = Clock::now();
+  const bool finished = done >= total_;
+  if (!finished && now - last_ < std::chrono::seconds(5)) return;
+  last_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  std::string text = fmt::format("{}: {:.0f}%, {} elapsed", what_, total_ > 0 ? 100 * done / total_ : 100.0,
+                                 duration_text(elapsed));
+  if (!finished && done > 0) text += ", ETA " + duration_text(elapsed * (total_ - done) / done);
+  note(text);
+}
 
 }  // namespace bench

@@ -32,6 +32,9 @@ struct Options {
   double seconds = 10;                 ///< workload 3 duration (each side)
   int fibers = 1000;                   ///< workload 3 client fibers
   int pool = 8;                        ///< workload 3 pool size / pgbench clients
+  int siblings = 4;                    ///< workload 1: busy sibling fibers next to the awaiting one
+  int legacy_threads = 16;             ///< legacy server: plain threads (and Grant's pool size)
+  double legacy_seconds = 8;           ///< legacy server: seconds per subject
   std::vector<int> pgbench_scales{1, 10};  ///< workload 3 pgbench -i scales (100,000 accounts each), one case each
   std::vector<int> fanout{5, 20, 100}; ///< workload 2 N
   int sleep_ms = 50;                   ///< workload 2 L
@@ -41,8 +44,10 @@ struct Options {
   int batch = 1000;                    ///< workload 5 find_each batch size
   std::string csv;                     ///< where the parent writes the CSV ("" = none)
   std::string markdown;                ///< where the parent writes BENCHMARKS.md ("" = none)
+  std::string charts;                  ///< where the parent draws the SVG charts ("" = none)
   std::string notes;                   ///< hand-written profile notes included in the markdown
   std::string command;                 ///< the command line shown next to the numbers
+  std::string code;                    ///< which code is measured (commit), shown in the markdown
   std::string reproduce;               ///< prefix of per-row commands (default "tools/bench")
   std::vector<std::string> passthrough;  ///< size flags given by the user, repeated in commands
 
@@ -89,5 +94,27 @@ std::vector<std::int64_t> random_ids(std::size_t n, std::int64_t max, std::uint6
 
 /// Progress for the person watching (stderr, so stdout stays the children's result channel).
 void note(const std::string& text);
+
+/// CPU time of this process, every thread, user + system, in µs (getrusage RUSAGE_SELF).
+double process_cpu_micros();
+/// CPU time of the child processes waited for so far, user + system, in µs (RUSAGE_CHILDREN).
+double children_cpu_micros();
+
+/// "1m05s", "42s": a duration for a person.
+std::string duration_text(double seconds);
+
+/// Progress of one long step with an ETA, printed through note() at most every few seconds
+/// (and once at the end). `total` is in whatever units the caller advances by.
+class Progress {
+ public:
+  Progress(std::string what, double total);
+  /// `done` units finished so far (absolute, not a delta).
+  void update(double done);
+
+ private:
+  std::string what_;
+  double total_;
+  Clock::time_point start_, last_;
+};
 
 }  // namespace bench

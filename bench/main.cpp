@@ -1,13 +1,15 @@
-// tools/bench's binary: Grant for C++ against raw ODBC, SOCI, libpqxx and pgbench (issue #7).
+// tools/bench's binary: Grant for C++ against raw ODBC, SOCI, libpqxx and pgbench.
 //
-//   bench [--quick] [--backend sqlite|postgresql]... [--only lookup|fanout|throughput|memory|scaling]...
+//   bench [--quick] [--backend sqlite|postgresql]... [--only lookup|fanout|throughput|legacy|memory|scaling]...
 //         --sqlite FILE  --pg-host H --pg-port P [--pg-user U] [--pg-db D]
-//         [size flags, see --help] [--csv FILE] [--markdown FILE] [--notes FILE] [--command TEXT]
+//         [size flags, see --help] [--csv FILE] [--markdown FILE] [--charts DIR] [--notes FILE] [--command TEXT]
 //
 // As the parent it creates the data, runs one child process (this binary with --child) per
 // backend and workload (per case for scaling), prints the table, and writes the CSV and
-// the markdown when asked. tools/bench is the usual way in: it builds this, starts a
+// the markdown and the charts (gnuplot SVG) when asked. Before each step it prints the
+// step's number, its estimated time and the whole run's ETA. tools/bench is the usual way in: it builds this, starts a
 // throwaway PostgreSQL and passes the flags.
+#include "bench/charts.hpp"
 #include "bench/common.hpp"
 #include "bench/data.hpp"
 #include "bench/peers/peers.hpp"
@@ -17,7 +19,12 @@
 
 #include <boost/program_options.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -27,7 +34,7 @@ using namespace bench;
 
 namespace {
 
-const std::vector<std::string> all_workloads{"lookup", "fanout", "throughput", "memory", "scaling"};
+const std::vector<std::string> all_workloads{"lookup", "fanout", "throughput", "legacy", "memory", "scaling"};
 
 // Comma-separated lists and repeated flags both work: --backend sqlite,postgresql.
 std::vector<std::string> split_all(const std::vector<std::string>& in) {
@@ -59,6 +66,7 @@ void quick_defaults(Options& o) {
   o.lookups = 1000;
   o.rounds = 2;
   o.seconds = 2;
+  o.legacy_seconds = 2;
   o.pgbench_scales = {1};
   o.fanout = {5, 20};
   o.fanout_repeats = 3;
@@ -81,7 +89,7 @@ Parsed parse(int argc, char** argv) {
       ("help,h", "this text")
       ("quick", po::bool_switch(&o.quick), "every workload small (under a minute); explicit size flags still win")
       ("backend", po::value(&backends)->composing(), "sqlite, postgresql (repeat or comma-separate; default both)")
-      ("only", po::value(&only)->composing(), "lookup, fanout, throughput, memory, scaling (default all)")
+      ("only", po::value(&only)->composing(), "lookup, fanout, throughput, legacy, memory, scaling (default all)")
       ("sqlite", po::value(&o.sqlite_path), "SQLite database file (created if missing)")
       ("pg-host", po::value(&o.pg_host)->default_value(o.pg_host), "PostgreSQL host")
       ("pg-port", po::value(&o.pg_port)->default_value(o.pg_port), "PostgreSQL port")
@@ -95,6 +103,9 @@ Parsed parse(int argc, char** argv) {
       ("seconds", po::value<double>(), "throughput seconds per side (10; quick 2)")
       ("fibers", po::value<int>(), "throughput client fibers (1000)")
       ("pool", po::value<int>(), "pool size / pgbench clients (8)")
+      ("siblings", po::value<int>(), "lookup: busy sibling fibers next to the awaiting fiber (4)")
+      ("legacy-threads", po::value<int>(), "legacy server: plain request threads, and Grant's pool size (16)")
+      ("legacy-seconds", po::value<double>(), "legacy server: seconds per subject, in slices of about 2 s (8; quick 2)")
       ("pgbench-scale", po::value(&pgbench_scales), "pgbench -i scales, 100000 accounts each, one case per scale (1,10; quick 1)")
       ("fanout", po::value(&fanout), "fan-out N list (5,20,100; quick 5,20)")
       ("sleep-ms", po::value<int>(), "fan-out L in ms (50)")
@@ -104,8 +115,10 @@ Parsed parse(int argc, char** argv) {
       ("batch", po::value<int>(), "find_each batch size (1000)")
       ("csv", po::value(&o.csv), "write the results as CSV here")
       ("markdown", po::value(&o.markdown), "write BENCHMARKS.md here")
+      ("charts", po::value(&o.charts), "draw the headline charts (SVG, gnuplot) into this directory")
       ("notes", po::value(&o.notes), "profile notes (markdown) to include in it")
       ("command", po::value(&o.command), "the command line to print next to the numbers")
+      ("code", po::value(&o.code), "which code is measured (commit), shown in the markdown")
       ("reproduce", po::value(&o.reproduce)->default_value("tools/bench"), "how per-workload commands start");
   po::options_description hidden;
   hidden.add_options()("child", po::value(&o.child))("method", po::value(&o.method))("size", po::value(&o.size));
@@ -132,6 +145,9 @@ Parsed parse(int argc, char** argv) {
   if (vm.count("seconds")) o.seconds = vm["seconds"].as<double>();
   if (vm.count("fibers")) o.fibers = vm["fibers"].as<int>();
   if (vm.count("pool")) o.pool = vm["pool"].as<int>();
+  if (vm.count("siblings")) o.siblings = vm["siblings"].as<int>();
+  if (vm.count("legacy-threads")) o.legacy_threads = vm["legacy-threads"].as<int>();
+  if (vm.count("legacy-seconds")) o.legacy_seconds = vm["legacy-seconds"].as<double>();
   if (vm.count("sleep-ms")) o.sleep_ms = vm["sleep-ms"].as<int>();
   if (vm.count("fanout-repeats")) o.fanout_repeats = vm["fanout-repeats"].as<int>();
   if (vm.count("pending")) o.pending = vm["pending"].as<int>();
@@ -140,7 +156,8 @@ Parsed parse(int argc, char** argv) {
   if (!scale_rows.empty()) o.scale_rows = numbers<std::int64_t>(scale_rows);
   if (!pgbench_scales.empty()) o.pgbench_scales = numbers<int>(pgbench_scales);
   // The flags a user set explicitly are repeated in every per-workload command.
-  for (const char* f : {"rows", "lookups", "rounds", "seconds", "fibers", "pool", "pgbench-scale", "sleep-ms",
+  for (const char* f : {"rows", "lookups", "rounds", "seconds", "fibers", "pool", "siblings", "legacy-threads",
+                        "legacy-seconds", "pgbench-scale", "sleep-ms",
                         "fanout-repeats", "pending", "batch", "fanout", "scale-rows"})
     if (vm.count(f) && !vm[f].defaulted()) {
       std::ostringstream v;
@@ -165,7 +182,7 @@ Parsed parse(int argc, char** argv) {
   if (std::count(o.backends.begin(), o.backends.end(), "sqlite") && o.sqlite_path.empty())
     bad = "--sqlite FILE is required for the sqlite backend";
   if (o.fanout.empty() || o.scale_rows.empty() || o.pool < 1 || o.fibers < 1 || o.rows < 1 || o.lookups < 1 ||
-      o.pending < 1 || o.batch < 1 || o.pgbench_scales.empty() ||
+      o.pending < 1 || o.batch < 1 || o.siblings < 0 || o.legacy_threads < 1 || o.pgbench_scales.empty() ||
       *std::min_element(o.pgbench_scales.begin(), o.pgbench_scales.end()) < 1)
     bad = "sizes must be positive";
   if (!bad.empty()) {
@@ -194,6 +211,9 @@ std::vector<std::string> child_argv(const Options& o, const std::string& workloa
   add("seconds", std::to_string(o.seconds));
   add("fibers", std::to_string(o.fibers));
   add("pool", std::to_string(o.pool));
+  add("siblings", std::to_string(o.siblings));
+  add("legacy-threads", std::to_string(o.legacy_threads));
+  add("legacy-seconds", std::to_string(o.legacy_seconds));
   add("pgbench-scale", join(o.pgbench_scales));
   add("fanout", join(o.fanout));
   add("sleep-ms", std::to_string(o.sleep_ms));
@@ -211,6 +231,7 @@ int run_child(const Options& o) {
     if (o.child == "lookup") workloads::lookup(o, t);
     else if (o.child == "fanout") workloads::fanout(o, t);
     else if (o.child == "throughput") workloads::throughput(o, t);
+    else if (o.child == "legacy") workloads::legacy(o, t);
     else if (o.child == "memory") workloads::memory(o, t);
     else if (o.child == "scaling") workloads::scaling(o, t);
     else throw std::runtime_error("unknown workload " + o.child);
@@ -234,7 +255,7 @@ std::string now_text() {
 
 int run_parent(const Options& o) {
   Report report;
-  RunInfo run{now_text(), "", machine_description(), load_average(), ""};
+  RunInfo run{now_text(), "", machine_description(), load_average(), "", o.code};
   int failures = 0;
   auto command_for = [&](const std::string& w, const std::string& backend) {
     std::string c = o.reproduce + (o.quick ? " --quick" : "") + " --backend " + backend + " --only " + w;
@@ -265,60 +286,119 @@ int run_parent(const Options& o) {
     }
   };
 
+  // The run as a list of steps, each with a rough time estimate, so that progress lines can
+  // give an ETA for the whole run; the estimates are rescaled by how the finished steps went.
+  struct Step {
+    std::string label;
+    double estimate;  ///< seconds
+    std::function<void()> run;
+  };
+  std::vector<Step> steps;
+  const double slice_total = std::max(1.0, std::round(o.seconds));
+  const double legacy_total = std::max(1.0, std::round(o.legacy_seconds));
   for (const auto& backend : o.backends) {
     const Target t = target_for(o, backend);
-    note("backend " + backend);
     if (selected(o, "lookup"))
-      guarded("lookup", backend, [&] {
-        data::users(t, data::lookup_table(), o.rows);
-        note("lookup on " + backend);
-        child("lookup", backend);
-        if (!t.pg()) report.notes.push_back({"lookup", "sqlite: libpqxx and SOCI postgresql are n/a on sqlite; SOCI sqlite3 is SOCI's native backend"});
-      });
+      steps.push_back({"lookup on " + backend,
+                       // Ten subjects; SOCI's ODBC backend on SQLite is capped at about 3 s a round.
+                       static_cast<double>(o.lookups + o.lookups / 4) * 10 * (t.pg() ? 1.2e-4 : 6e-5) +
+                           (t.pg() ? 3 : 5 + 3.0 * o.rounds),
+                       [&, t, backend] {
+                         guarded("lookup", backend, [&] {
+                           data::users(t, data::lookup_table(), o.rows);
+                           child("lookup", backend);
+                           if (!t.pg())
+                             report.notes.push_back({"lookup", "sqlite: libpqxx and SOCI postgresql are n/a on sqlite; SOCI sqlite3 is SOCI's native backend"});
+                         });
+                       }});
     if (selected(o, "fanout")) {
-      if (t.pg())
-        guarded("fanout", backend, [&] {
-          note("fanout on " + backend);
-          child("fanout", backend);
-        });
-      else
+      if (t.pg()) {
+        double est = 2;
+        for (int n : o.fanout) est += (2.0 * o.fanout_repeats + n) * o.sleep_ms / 1000.0 + 0.05 * n;
+        steps.push_back({"fanout on " + backend, est, [&, backend] {
+                           guarded("fanout", backend, [&] { child("fanout", backend); });
+                         }});
+      } else {
         report.notes.push_back({"fanout", "sqlite: n/a on sqlite (the workload is pg_sleep on the server: PostgreSQL only)"});
+      }
     }
-    if (selected(o, "throughput"))
-      guarded("throughput", backend, [&] {
-        for (int scale : o.pgbench_scales) {
-          if (t.pg()) peers::pgbench_init(o, scale);
-          else data::sqlite_accounts(t, scale);
-          note("throughput on " + backend + " at scale " + std::to_string(scale));
-          Options one = o;
-          one.pgbench_scales = {scale};
-          child("throughput", backend, {}, &one);
-        }
-        if (!t.pg())
-          report.notes.push_back({"throughput", "sqlite: pgbench is n/a on sqlite; the baseline is raw ODBC with one thread per pool slot"});
-      });
+    if (selected(o, "throughput")) {
+      for (int scale : o.pgbench_scales)
+        steps.push_back({"throughput on " + backend + " at scale " + std::to_string(scale),
+                         slice_total * (t.pg() ? 3 : 2) + 2 + 2.0 * scale, [&, t, backend, scale] {
+                           guarded("throughput", backend, [&] {
+                             if (t.pg()) peers::pgbench_init(o, scale);
+                             else data::sqlite_accounts(t, scale);
+                             Options one = o;
+                             one.pgbench_scales = {scale};
+                             child("throughput", backend, {}, &one);
+                           });
+                         }});
+      if (!t.pg())
+        report.notes.push_back({"throughput", "sqlite: pgbench is n/a on sqlite; the baseline is raw ODBC with one thread per pool slot"});
+    }
+    if (selected(o, "legacy"))
+      steps.push_back({"legacy server on " + backend, legacy_total * 2 + 3, [&, t, backend] {
+                         guarded("legacy", backend, [&] {
+                           data::users(t, data::lookup_table(), o.rows);
+                           child("legacy", backend);
+                         });
+                       }});
     if (selected(o, "memory"))
-      guarded("memory", backend, [&] {
-        data::users(t, data::lookup_table(), o.rows);
-        note("memory on " + backend);
-        child("memory", backend);
-      });
-    if (selected(o, "scaling"))
-      guarded("scaling", backend, [&] {
-        for (auto n : o.scale_rows) data::users(t, data::scale_table(n), n);
-        for (auto n : o.scale_rows)
-          for (const char* m : {"raw", "all", "find_each"}) {
-            note(std::string("scaling on ") + backend + ": " + m + " over " + std::to_string(n) + " rows");
-            child("scaling", backend, {"--method", m, "--size", std::to_string(n)});
-          }
-      });
+      steps.push_back({"memory on " + backend, 3 + o.pending * 2e-4, [&, t, backend] {
+                         guarded("memory", backend, [&] {
+                           data::users(t, data::lookup_table(), o.rows);
+                           child("memory", backend);
+                         });
+                       }});
+    if (selected(o, "scaling")) {
+      steps.push_back({"scaling tables on " + backend, 1, [&, t, backend] {
+                         guarded("scaling", backend, [&] {
+                           for (auto n : o.scale_rows) data::users(t, data::scale_table(n), n);
+                         });
+                       }});
+      for (auto n : o.scale_rows)
+        for (const char* m : {"raw", "all", "find_each"})
+          steps.push_back({std::string("scaling on ") + backend + ": " + m + " over " + std::to_string(n) + " rows",
+                           0.5 + static_cast<double>(n) * 8e-6, [&, backend, n, m] {
+                             guarded("scaling", backend, [&] {
+                               child("scaling", backend, {"--method", m, "--size", std::to_string(n)});
+                             });
+                           }});
+    }
   }
+
+  double estimated_total = 0;
+  for (const auto& s : steps) estimated_total += s.estimate;
+  note("about " + duration_text(estimated_total) + " for " + std::to_string(steps.size()) + " steps (estimate)");
+  const auto run_start = Clock::now();
+  double estimated_done = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const double elapsed = micros_since(run_start) / 1e6;
+    double left = 0;
+    for (std::size_t j = i; j < steps.size(); ++j) left += steps[j].estimate;
+    // After a few steps, trust the machine's pace over the estimates (clamped: one odd step
+    // should not swing the ETA wildly).
+    const double pace = estimated_done > 10 ? std::clamp(elapsed / estimated_done, 0.5, 3.0) : 1.0;
+    note(fmt::format("[{}/{}] {} (about {}); run: {} elapsed, ETA {}", i + 1, steps.size(), steps[i].label,
+                     duration_text(steps[i].estimate * pace), duration_text(elapsed), duration_text(left * pace)));
+    steps[i].run();
+    estimated_done += steps[i].estimate;
+  }
+  note("all steps done in " + duration_text(micros_since(run_start) / 1e6));
 
   report.compute();
   report.print_table();
   run.ended = now_text();
   run.load_end = load_average();
   if (!o.csv.empty()) report.write_csv(o.csv, run.started);
+  if (!o.charts.empty()) {
+    note("charts into " + o.charts);
+    for (const auto& problem : draw_charts(report, o.charts)) {
+      ++failures;
+      note("charts: " + problem);
+    }
+  }
   if (!o.markdown.empty()) report.write_markdown(o.markdown, run, o.command.empty() ? o.reproduce : o.command, o.notes, o);
   if (failures) std::cout << "\nbench: " << failures << " workload run(s) failed\n";
   return failures ? 1 : 0;

@@ -30,13 +30,14 @@ std::string ratio_text(const std::optional<double>& ratio) {
   return ratio ? fmt::format("{:.2f}x", *ratio) : std::string();
 }
 
-const std::vector<std::string> workload_order{"lookup", "fanout", "throughput", "memory", "scaling"};
+const std::vector<std::string> workload_order{"lookup", "fanout", "throughput", "memory", "scaling", "legacy"};
 const std::map<std::string, std::string> workload_titles{
     {"lookup", "1. Point lookups, one at a time"},
     {"fanout", "2. Fan-out: N queries of L each"},
     {"throughput", "3. Throughput: random primary-key lookups on pgbench_accounts"},
     {"memory", "4. Memory: async_find pending at once"},
     {"scaling", "5. Scaling: all() against find_each"},
+    {"legacy", "6. Legacy server: plain threads doing synchronous lookups"},
 };
 
 // The size as a number, to find a subject's smallest case ("rows=10000" -> 10000).
@@ -56,9 +57,10 @@ void Report::compute() {
   for (auto& row : rows) {
     const Result& r = row.r;
     const Row* base = nullptr;
-    if (r.workload == "lookup") {
+    if (r.workload == "lookup" || r.workload == "legacy") {
       base = find([&](const Result& b) {
-        return b.backend == r.backend && b.kase == r.kase && b.metric == r.metric && b.subject == "raw ODBC";
+        return b.backend == r.backend && b.workload == r.workload && b.kase == r.kase && b.metric == r.metric &&
+               starts_with(b.subject, "raw ODBC");
       });
     } else if (r.workload == "throughput") {
       const std::string prefix = r.backend == "postgresql" ? "pgbench" : "raw ODBC";
@@ -86,46 +88,94 @@ void Report::compute() {
   }
 
   goals.clear();
+  enum class Base { subject, absolute, own_smallest };
   struct Goal {
-    std::string text, backend, workload, subject_prefix, metric;
-    bool on_ratio;
-    bool at_most;  ///< limit is an upper bound (else a lower bound)
+    std::string group, text, backend, workload, subject_prefix, metric;
+    Base base;
+    std::string base_prefix;  ///< Base::subject: the baseline's subject (prefix), same case and metric
+    bool at_most;             ///< the limit is an upper bound (else a lower bound)
     double limit;
+    bool largest_only = false;  ///< only the workload's largest case
   };
   const std::vector<Goal> table{
-      {"(b) Grant find() <= 1.15x raw ODBC (median)", "postgresql", "lookup", "Grant find()", "median", true, true, 1.15},
-      {"(c) Grant async_find().await() <= 1.3x raw ODBC (median)", "postgresql", "lookup", "Grant async_find", "median",
-       true, true, 1.3},
-      {"fan-out through a Coordinator <= 1.05x L (N <= pool)", "postgresql", "fanout", "Coordinator", "total", true, true,
-       1.05},
-      {"Grant throughput >= 0.8x pgbench -S", "postgresql", "throughput", "Grant", "rate", true, false, 0.8},
-      {"pending async_find (10,000 in a full run): peak RSS < 200 MB", "", "memory", "Grant", "peak RSS", false, true, 200},
-      {"find_each peak RSS flat (<= 1.10x its smallest table)", "", "scaling", "Grant find_each", "peak RSS", true, true,
-       1.10},
+      {"runtime", "PostgreSQL find() from a plain thread vs raw ODBC (median)", "postgresql", "lookup", "Grant find()",
+       "median", Base::subject, "raw ODBC", true, 1.10},
+      {"runtime", "SQLite find() from a plain thread vs raw ODBC (median)", "sqlite", "lookup", "Grant find()", "median",
+       Base::subject, "raw ODBC", true, 1.30},
+      {"runtime", "PostgreSQL async_find().await() from a fiber with busy siblings vs raw ODBC (median)", "postgresql",
+       "lookup", "Grant async_find().await(), fiber with", "median", Base::subject, "raw ODBC", true, 1.30},
+      {"runtime", "legacy server: plain threads doing find() vs raw ODBC threads (throughput)", "", "legacy", "Grant",
+       "rate", Base::subject, "raw ODBC", false, 0.90},
+      {"runtime", "PostgreSQL throughput, 1000 fibers / pool 8 vs pgbench -S", "postgresql", "throughput", "Grant", "rate",
+       Base::subject, "pgbench", false, 0.80},
+      {"runtime", "SQLite throughput, 1000 fibers / pool 8 vs raw ODBC, 8 threads", "sqlite", "throughput", "Grant",
+       "rate", Base::subject, "raw ODBC", false, 0.60},
+      {"runtime", "client CPU per PostgreSQL lookup vs raw ODBC's (one at a time)", "postgresql", "lookup",
+       "Grant find()", "client CPU", Base::subject, "raw ODBC", true, 1.30},
+      {"runtime", "client CPU per PostgreSQL lookup vs raw ODBC's (throughput)", "postgresql", "throughput", "Grant",
+       "client CPU", Base::subject, "raw ODBC", true, 1.30},
+      {"runtime", "all() of the largest table: time per row vs raw ODBC row by row", "", "scaling", "Grant all()",
+       "per row", Base::subject, "raw ODBC", true, 1.5, true},
+      {"runtime", "all() of the largest table: peak RSS vs raw ODBC row by row", "", "scaling", "Grant all()",
+       "peak RSS", Base::subject, "raw ODBC", true, 1.5, true},
+      {"runtime", "Shard::run with no SQL vs one condition-variable round trip (median)", "", "lookup",
+       "Grant Shard::run", "median", Base::subject, "thread round trip", true, 1.5},
+      {"earlier", "fan-out through a Coordinator vs L (N <= pool)", "postgresql", "fanout", "Coordinator", "total",
+       Base::subject, "L (", true, 1.05},
+      {"earlier", "pending async_find: peak RSS (10,000 pending in a full run)", "", "memory", "Grant", "peak RSS",
+       Base::absolute, "", true, 200},
+      {"earlier", "find_each peak RSS flat vs its smallest table", "", "scaling", "Grant find_each", "peak RSS",
+       Base::own_smallest, "", true, 1.10},
   };
-  for (const auto& g : table)
+  for (const auto& g : table) {
+    long long largest = 0;
+    for (const auto& row : rows)
+      if (row.r.workload == g.workload && (g.backend.empty() || row.r.backend == g.backend))
+        largest = std::max(largest, kase_size(row.r.kase));
     for (const auto& row : rows) {
       const Result& r = row.r;
       if ((!g.backend.empty() && r.backend != g.backend) || r.workload != g.workload || r.metric != g.metric ||
           !starts_with(r.subject, g.subject_prefix))
         continue;
-      if (g.on_ratio && !row.ratio) continue;
-      double v = g.on_ratio ? *row.ratio : r.value;
+      if (g.largest_only && kase_size(r.kase) != largest) continue;
       GoalCheck c;
+      c.group = g.group;
       c.goal = g.text;
       c.backend = r.backend;
       c.kase = r.kase;
-      c.measured = g.on_ratio ? fmt::format("{:.2f}x ({} {})", v, value_text(r), r.unit)
-                              : fmt::format("{} {}", value_text(r), r.unit);
+      c.measured = value_text(r) + " " + r.unit;
+      const std::string bound = g.at_most ? "<= " : ">= ";
+      double v = r.value;
+      if (g.base == Base::absolute) {
+        c.target = bound + fmt::format("{:g} {}", g.limit, r.unit);
+      } else {
+        const Row* base = nullptr;
+        if (g.base == Base::own_smallest) {
+          if (!row.ratio) continue;  // the smallest table itself
+          base = find([&](const Result& b) {
+            return b.backend == r.backend && b.workload == r.workload && b.subject == r.subject &&
+                   b.metric == r.metric && "own " + b.kase == row.vs;
+          });
+        } else {
+          base = find([&](const Result& b) {
+            return b.backend == r.backend && b.workload == r.workload && b.kase == r.kase && b.metric == r.metric &&
+                   starts_with(b.subject, g.base_prefix);
+          });
+        }
+        if (!base || base->r.value <= 0) continue;
+        v = r.value / base->r.value;
+        c.baseline = (g.base == Base::own_smallest ? base->r.kase : base->r.subject) + ": " + value_text(base->r) +
+                     " " + base->r.unit;
+        c.ratio = fmt::format("{:.2f}x", v);
+        c.target = bound + fmt::format("{:.2f}x", g.limit);
+      }
       c.met = g.at_most ? v <= g.limit : v >= g.limit;
-      // Fan-out: what the machine allows without Grant, for the reader to judge the miss.
-      if (r.workload == "fanout")
-        for (const auto& b : rows)
-          if (b.r.backend == r.backend && b.r.workload == r.workload && b.r.kase == r.kase &&
-              starts_with(b.r.subject, "raw ODBC") && b.ratio)
-            c.measured += fmt::format("; raw ODBC, N threads: {:.2f}x", *b.ratio);
+      if (c.met) c.verdict = "met";
+      else if (g.at_most) c.verdict = fmt::format("missed: {:.0f}% over the limit", 100 * (v / g.limit - 1));
+      else c.verdict = fmt::format("missed: {:.0f}% under the limit", 100 * (1 - v / g.limit));
       goals.push_back(c);
     }
+  }
 }
 
 void Report::print_table() const {
@@ -154,8 +204,9 @@ void Report::print_table() const {
   if (!goals.empty()) {
     out += "\nGoals vs measured\n";
     for (const auto& g : goals)
-      out += fmt::format("  {:<4} {:<58} {:<10} {:<22} {}\n", g.met ? "met" : "MISS", g.goal, g.backend, g.kase,
-                         g.measured);
+      out += fmt::format("  {:<4} {:<10} {:<24} {:>14} vs {:<34} {:>7} (target {}) {}\n", g.met ? "met" : "MISS",
+                         g.backend, g.kase, g.measured, g.baseline.empty() ? "-" : g.baseline, g.ratio, g.target,
+                         g.goal);
   }
   std::cout << out << std::flush;
 }
@@ -205,20 +256,44 @@ void Report::write_markdown(const std::string& path, const RunInfo& run, const s
                             const std::string& notes_file, const Options& o) const {
   std::ostringstream md;
   md << "# Benchmarks\n\n"
-     << "Generated by `tools/bench` (issue #7); do not edit by hand: rerun it. The profile notes\n"
+     << "Generated by `tools/bench`; do not edit by hand: rerun it. The profile notes\n"
      << "at the end are hand-written, in `bench/profile.md`.\n\n"
+     << "- Code measured: " << (run.code.empty() ? std::string("(not recorded)") : run.code) << "\n"
      << "- Run: " << run.started << " to " << run.ended << "\n"
      << "- Machine: " << run.machine << "; load average (1, 5, 15 min) " << run.load_start << " at the start, "
      << run.load_end << " at the end (the machine is shared: other work competes for the 2 CPUs)\n"
      << "- Command: `" << command << "`\n"
-     << "- Every ratio divides two numbers measured in this same run, on this machine; each\n"
-     << "  section names the command that reruns just that workload. CSV: `bench/results/`.\n\n";
+     << "- Every ratio divides two numbers measured in this same run, on this machine, the two\n"
+     << "  subjects taking turns in slices; each section names the command that reruns just that\n"
+     << "  workload. CSV: `bench/results/`.\n\n";
 
-  md << "## Goals vs measured\n\n| goal | backend | case | measured | |\n|---|---|---|---|---|\n";
-  for (const auto& g : goals)
-    md << "| " << g.goal << " | " << g.backend << " | " << g.kase << " | " << g.measured << " | "
-       << (g.met ? "met" : "**missed**") << " |\n";
-  if (goals.empty()) md << "| (no goal was measured in this run) | | | | |\n";
+  for (const char* group : {"runtime", "earlier"}) {
+    std::vector<const GoalCheck*> in;
+    for (const auto& g : goals)
+      if (g.group == group) in.push_back(&g);
+    md << (std::string(group) == "runtime" ? "## Goals vs measured\n\n"
+                                           : "\n### Earlier goals (fan-out, pending memory, find_each)\n\n")
+       << "| goal | backend | case | baseline | Grant | ratio | target | met? |\n"
+       << "|---|---|---|---|---|---|---|---|\n";
+    for (const auto* g : in)
+      md << "| " << g->goal << " | " << g->backend << " | " << g->kase << " | " << g->baseline << " | "
+         << g->measured << " | " << g->ratio << " | " << g->target << " | "
+         << (g->met ? std::string("met") : "**" + g->verdict + "**") << " |\n";
+    if (in.empty()) md << "| (no goal of this group was measured in this run) | | | | | | | |\n";
+  }
+
+  // Charts drawn by this run (tools/bench puts them next to the CSV).
+  const std::vector<std::pair<std::string, std::string>> charts{
+      {"lookup.svg", "lookup latency, ratio to raw ODBC"},
+      {"fanout.svg", "fan-out: wall time vs N"},
+      {"throughput.svg", "throughput against pgbench and raw ODBC"},
+      {"memory.svg", "memory per row of all(), find_each and raw ODBC"},
+  };
+  if (!o.charts.empty()) {
+    md << "\nCharts (SVG, from this run):";
+    for (const auto& [file, title] : charts) md << " [" << title << "](bench/results/" << file << ")";
+    md << ".\n";
+  }
 
   for (const auto& w : workload_order) {
     // One table row per (backend, case, subject), one column per metric: "value unit (ratio)".
@@ -273,22 +348,35 @@ void Report::write_markdown(const std::string& path, const RunInfo& run, const s
         }
         md << "\n";
       }
-      if (w == "lookup" || w == "scaling" || w == "throughput" || w == "fanout")
-        md << "\nRatios in brackets: to " << (w == "lookup" ? "raw ODBC" : w == "throughput" ? "pgbench (PostgreSQL) or raw ODBC (SQLite)" : w == "fanout" ? "L" : "raw ODBC (per row) and to the same subject's smallest table (peak RSS)") << ", from this run.\n";
+      if (w == "lookup" || w == "scaling" || w == "throughput" || w == "fanout" || w == "legacy")
+        md << "\nRatios in brackets: to "
+           << (w == "lookup" || w == "legacy" ? "raw ODBC"
+               : w == "throughput"            ? "pgbench (PostgreSQL) or raw ODBC (SQLite)"
+               : w == "fanout"                ? "L"
+                                              : "raw ODBC (per row) and to the same subject's smallest table (peak RSS)")
+           << ", from this run.\n";
     }
     for (const auto& text : texts) md << "\n- " << text << "\n";
   }
 
   md << "\n## How each number is taken\n\n"
      << "- Lookups: " << o.lookups << " random ids (fixed seed, the same for every subject) on a table of "
-     << o.rows << " rows,\n  one at a time on one thread; the subjects take turns in " << o.rounds
+     << o.rows << " rows,\n  one at a time; the subjects take turns in " << o.rounds
      << " rounds so that load changes hit them alike; each op is timed\n"
      << "  alone (steady_clock) after a warm-up; median and p99 (nearest rank). Raw ODBC: statement prepared,\n"
-     << "  parameter and columns bound once, rows copied into a struct. Grant's find() runs on a driver\n"
-     << "  worker thread (pool " << o.pool << "); the caller waits on a fiber promise. Subjects that split\n"
-     << "  that cost: *thread round trip (condvar, no SQL)* is the floor of any hand-off to a sleeping\n"
-     << "  thread; *Grant Shard::run (no SQL)* is Grant's hand-off; *Grant Connection::query (inside a job)*\n"
-     << "  is the connection layer alone, timed on the worker; *Grant Shard::query (raw SQL)* is both.\n"
+     << "  parameter and columns bound once, rows copied into a struct. Grant's `find()` and\n"
+     << "  `async_find().await()` are called from the process's main thread, a plain thread with no\n"
+     << "  other fiber (pool " << o.pool << "). *fiber with " << o.siblings
+     << " busy siblings*: the same await from a fiber on a thread of its own\n"
+     << "  where " << o.siblings << " other fibers loop on `yield()`, so some fiber is always ready to run there\n"
+     << "  (its client CPU therefore includes the siblings' own).\n"
+     << "  Subjects that split the cost: *thread round trip (condvar, no SQL)* is the floor of any hand-off\n"
+     << "  to a sleeping thread; *Grant Shard::run (no SQL)* is Grant's hand-off; *Grant Connection::query\n"
+     << "  (inside a job)* is the connection layer alone, timed inside one job; *Grant Shard::query (raw SQL)*\n"
+     << "  is both.\n"
+     << "- Client CPU: `getrusage(RUSAGE_SELF)` user + system of the bench process (every thread, so\n"
+     << "  Grant's worker threads count) around each subject's own slices, divided by its operations;\n"
+     << "  pgbench's from `RUSAGE_CHILDREN` once it has been waited for, divided by tps x seconds.\n"
      << "- Fan-out: `SELECT pg_sleep(L)` N times, sequentially and all added to one Coordinator;\n"
      << "  pool and raw connections opened before timing; raw ODBC and the Coordinator take turns, median of "
      << o.fanout_repeats << " runs.\n"
@@ -297,6 +385,11 @@ void Report::write_markdown(const std::string& path, const RunInfo& run, const s
      << " (the full row; pgbench and raw ODBC\n  select `abalance` only), " << o.seconds
      << " s each, in slices of about 2 s taken in turn; rate = mean over the slices.\n"
      << "  pgbench's own tps excludes its connection time; raw ODBC connects before its clock starts.\n"
+     << "- Legacy server: " << o.legacy_threads << " plain threads, each calling `find()` on random ids of the "
+     << o.rows << "-row table\n  in a loop (a thread-per-request server), Grant's pool sized "
+     << o.legacy_threads << "; against " << o.legacy_threads
+     << " raw ODBC threads with a connection and prepared statement each.\n  " << o.legacy_seconds
+     << " s each, in slices of about 2 s taken in turn, after an uncounted warm-up.\n"
      << "- Memory: every pool connection is first held by a job waiting on a gate, so all the\n"
      << "  async_find calls stay queued at once; bytes per op = RSS growth while issuing them / count.\n"
      << "  Peak RSS is the child process's VmHWM.\n"

@@ -1,5 +1,5 @@
 // What the parent makes of the children's rows: ratios to each workload's baseline, the
-// goals of issue #7 checked against them, the terminal table, the CSV and BENCHMARKS.md.
+// goals checked against them, the terminal table, the CSV and BENCHMARKS.md.
 #pragma once
 
 #include "bench/common.hpp"
@@ -18,15 +18,22 @@ struct Row {
   std::string command;  ///< reproduces this row
 };
 
-/// A goal of the issue, checked on one row.
+/// A goal checked on one row: the baseline's number, Grant's, their ratio and the target.
 struct GoalCheck {
-  std::string goal, backend, kase, measured;
+  std::string group;  ///< "runtime" (the current goals) or "earlier"
+  std::string goal, backend, kase;
+  std::string baseline;  ///< "raw ODBC: 55.8 us/op" ("" for an absolute goal)
+  std::string measured;  ///< Grant's number
+  std::string ratio;     ///< "1.78x" ("" for an absolute goal)
+  std::string target;    ///< "<= 1.10x"
   bool met = false;
+  std::string verdict;  ///< "met", or "missed: 62% over the limit"
 };
 
 /// When and where the run happened.
 struct RunInfo {
   std::string started, ended, machine, load_start, load_end;
+  std::string code;  ///< which code was measured (commit), as tools/bench describes it
 };
 
 struct Report {

@@ -1,6 +1,7 @@
 #include "bench/models.hpp"
 #include "bench/peers/peers.hpp"
 #include "bench/peers/raw_odbc.hpp"
+#include "bench/workloads/threads.hpp"
 #include "bench/workloads/workloads.hpp"
 
 #include <atomic>
@@ -15,54 +16,35 @@
 namespace bench::workloads {
 namespace {
 
+// One raw ODBC client thread's state: its connection, then the statement on it.
+struct RawClient {
+  raw::Connection connection;
+  raw::AccountLookup lookup;
+  std::mt19937_64 rng;
+  std::uniform_int_distribution<std::int64_t> pick;
+  RawClient(const std::string& odbc, std::int64_t accounts, std::uint64_t seed)
+      : connection(odbc), lookup(connection), rng(seed), pick(1, accounts) {}
+  void op() {
+    std::int64_t balance = 0;
+    if (!lookup.find(pick(rng), balance)) throw std::runtime_error("account not found");
+  }
+};
+
 // o.pool threads, each with its own connection and prepared statement, for `seconds`.
-double raw_threads(const Options& o, const Target& t, std::int64_t accounts, double seconds, int round) {
-  std::atomic<std::int64_t> total{0};
-  std::atomic<bool> failed{false};
-  std::vector<std::thread> threads;
-  std::latch ready(o.pool), go(1);  // the clock starts once every thread is connected
-  Clock::time_point stop;
-  for (int i = 0; i < o.pool; ++i)
-    threads.emplace_back([&, i] {
-      try {
-        std::unique_ptr<raw::Connection> c;
-        std::unique_ptr<raw::AccountLookup> lookup;
-        std::mt19937_64 rng(1000 + 100 * round + i);
-        std::uniform_int_distribution<std::int64_t> pick(1, accounts);
-        std::int64_t balance = 0, n = 0;
-        try {
-          c = std::make_unique<raw::Connection>(t.odbc);
-          lookup = std::make_unique<raw::AccountLookup>(*c);
-          lookup->find(pick(rng), balance);
-        } catch (...) {
-          ready.count_down();
-          throw;
-        }
-        ready.count_down();
-        go.wait();
-        while (Clock::now() < stop) {
-          if (!lookup->find(pick(rng), balance)) throw std::runtime_error("account not found");
-          ++n;
-        }
-        total += n;
-      } catch (const std::exception& e) {
-        note(std::string("raw ODBC thread: ") + e.what());
-        failed = true;
-      }
-    });
-  ready.wait();
-  auto t0 = Clock::now();
-  stop = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  go.count_down();
-  for (auto& th : threads) th.join();
-  double elapsed = micros_since(t0) / 1e6;  // the last lookups end after `stop`
-  if (failed) throw std::runtime_error("raw ODBC throughput failed");
-  return static_cast<double>(total) / elapsed;
+Rate raw_threads(const Options& o, const Target& t, std::int64_t accounts, double seconds, int round) {
+  return run_threads(
+      o.pool, seconds,
+      [&](int i) -> Operation {
+        auto client = std::make_shared<RawClient>(t.odbc, accounts, 1000 + 100 * round + i);
+        client->op();  // prepared and the first page read before the clock
+        return [client] { client->op(); };
+      },
+      "raw ODBC");
 }
 
 // o.fibers fibers on this thread calling Account::find through a pool of o.pool, for
 // `seconds`; returns the rate.
-double grant_fibers(const Options& o, std::int64_t accounts, double seconds, int round) {
+Rate grant_fibers(const Options& o, std::int64_t accounts, double seconds, int round) {
   std::int64_t total = 0;
   std::exception_ptr error;
   auto run = [&](double secs, bool count) {
@@ -85,11 +67,14 @@ double grant_fibers(const Options& o, std::int64_t accounts, double seconds, int
     group.wait();
   };
   if (round == 0) run(std::min(1.0, seconds / 2), false);  // warm-up: open the pool, prepare everywhere
+  const double cpu0 = process_cpu_micros();
   auto t0 = Clock::now();
   run(seconds, true);
   double elapsed = micros_since(t0) / 1e6;  // the last round of finds ends after `stop`
+  const double cpu = process_cpu_micros() - cpu0;
   if (error) std::rethrow_exception(error);
-  return static_cast<double>(total) / elapsed;
+  if (total == 0) throw std::runtime_error("Grant fibers: no find finished");
+  return {static_cast<double>(total) / elapsed, cpu / static_cast<double>(total)};
 }
 
 }  // namespace
@@ -111,13 +96,18 @@ void throughput(const Options& o, const Target& t) {
   };
   struct Subject {
     std::string name;
-    std::function<double(int)> run;  ///< one slice; returns its rate
-    double sum = 0;
+    std::function<Rate(int)> run;  ///< one slice
+    double sum = 0, cpu = 0;
   };
   std::vector<Subject> subjects;
   if (t.pg())
     subjects.push_back({"pgbench -S -M prepared -c " + std::to_string(o.pool) + " -j 2",
-                        [&](int) { return peers::pgbench_select(o, o.pool, 2, slice); }});
+                        [&](int) {
+                          // pgbench's CPU: its process, counted once it has been waited for.
+                          const double cpu0 = children_cpu_micros();
+                          const double tps = peers::pgbench_select(o, o.pool, 2, slice);
+                          return Rate{tps, (children_cpu_micros() - cpu0) / (tps * slice)};
+                        }});
   subjects.push_back({"raw ODBC, " + std::to_string(o.pool) + " threads",
                       [&](int round) { return raw_threads(o, t, accounts, slice, round); }});
   subjects.push_back({"Grant find(), " + std::to_string(o.fibers) + " fibers",
@@ -126,12 +116,20 @@ void throughput(const Options& o, const Target& t) {
 
   // Grant's pool stays open (idle) while the others run, as an application's would.
   grant::Runtime runtime{runtime_config(t.odbc, static_cast<std::size_t>(o.pool))};
-  for (int r = 0; r < slices; ++r)
+  Progress progress("throughput on " + t.backend + ", " + kase, static_cast<double>(slices));
+  for (int r = 0; r < slices; ++r) {
     for (std::size_t k = 0; k < subjects.size(); ++k) {
       Subject& s = subjects[(k + static_cast<std::size_t>(r)) % subjects.size()];
-      s.sum += s.run(r);
+      Rate rate = s.run(r);
+      s.sum += rate.ops_per_second;
+      s.cpu += rate.cpu_per_op;
     }
-  for (const auto& s : subjects) emit({t.backend, "throughput", kase, s.name, "rate", s.sum / slices, "ops/s"});
+    progress.update(r + 1);
+  }
+  for (const auto& s : subjects) {
+    emit({t.backend, "throughput", kase, s.name, "rate", s.sum / slices, "ops/s"});
+    emit({t.backend, "throughput", kase, s.name, "client CPU", s.cpu / slices, "us/op"});
+  }
 }
 
 }  // namespace bench::workloads
