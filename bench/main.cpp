@@ -7,8 +7,8 @@
 // As the parent it creates the data, runs one child process (this binary with --child) per
 // backend and workload (per case for scaling), prints the table, and writes the CSV and
 // the markdown and the charts (gnuplot SVG) when asked. Before each step it prints the
-// step's number, its estimated time and the whole run's ETA. tools/bench is the usual way in: it builds this, starts a
-// throwaway PostgreSQL and passes the flags.
+// step's number, its estimated time and the whole run's ETA. tools/bench is the usual way
+// in: it builds this, starts a throwaway PostgreSQL and passes the flags.
 #include "bench/charts.hpp"
 #include "bench/common.hpp"
 #include "bench/data.hpp"
@@ -87,7 +87,7 @@ Parsed parse(int argc, char** argv) {
   po::options_description flags("bench flags");
   flags.add_options()
       ("help,h", "this text")
-      ("quick", po::bool_switch(&o.quick), "every workload small (under a minute); explicit size flags still win")
+      ("quick", po::bool_switch(&o.quick), "every workload small (about a minute); explicit size flags still win")
       ("backend", po::value(&backends)->composing(), "sqlite, postgresql (repeat or comma-separate; default both)")
       ("only", po::value(&only)->composing(), "lookup, fanout, throughput, legacy, memory, scaling (default all)")
       ("sqlite", po::value(&o.sqlite_path), "SQLite database file (created if missing)")
