@@ -76,7 +76,7 @@ Statement count(const QuerySpec& q, const Dialect& d) {
 Statement aggregate(const QuerySpec& q, const Dialect& d, std::string_view fn, const Expr& column) {
   if (!q.group.empty() || q.having)
     throw Error(q.table->model + ": " + std::string(fn) +
-                "() over a grouped query is not supported; use pluck with a raw select instead");
+                "() over a grouped query is not supported; use rows() with a grant::raw select instead");
   Builder b;
   if (!needs_subquery(q)) {
     b << "SELECT " << fn << "(";

@@ -225,9 +225,7 @@ void limits(Builder& b, const Dialect& d, std::optional<std::int64_t> limit, std
     b << " LIMIT ";
     b.bind(*limit);
   } else if (offset) {
-    // OFFSET without LIMIT: SQLite and MariaDB need a LIMIT, PostgreSQL does not.
-    if (d.kind() == DialectKind::sqlite) b << " LIMIT -1";
-    else if (d.kind() == DialectKind::mariadb) b << " LIMIT 18446744073709551615";
+    b << d.unlimited_sql();
   }
   if (offset) {
     b << " OFFSET ";

@@ -69,7 +69,7 @@ Statement insert(const TableInfo& t, const Dialect& d, const std::vector<std::si
   Builder b;
   b << "INSERT INTO " << d.quote(t.table);
   if (columns.empty()) {
-    b << (d.kind() == DialectKind::mariadb ? " () VALUES ()" : " DEFAULT VALUES");
+    b << d.insert_defaults_sql();
     return std::move(b).done();
   }
   b << " (";
