@@ -8,6 +8,15 @@ const Dialect& postgresql_dialect();
 const Dialect& mariadb_dialect();
 }  // namespace dialects
 
+std::string Dialect::text_literal(std::string_view text) const {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 const Dialect& dialect_for(DialectKind kind) {
   switch (kind) {
     case DialectKind::sqlite: return dialects::sqlite_dialect();

@@ -33,6 +33,19 @@ class MariadbDialect final : public Dialect {
   std::string last_insert_id_sql() const override { return "SELECT LAST_INSERT_ID()"; }
   std::string begin_sql() const override { return "START TRANSACTION"; }
   std::string drop_table_sql(std::string_view table) const override { return "DROP TABLE IF EXISTS " + quote(table); }
+  std::string_view unlimited_sql() const override { return " LIMIT 18446744073709551615"; }
+  std::string_view insert_defaults_sql() const override { return " () VALUES ()"; }
+  std::string key_type_name(ColumnType type) const override {
+    return type == ColumnType::text ? "VARCHAR(255)" : type_name(type);
+  }
+  std::string text_literal(std::string_view text) const override {
+    std::string out = "'";
+    for (char c : text) {
+      if (c == '\'' || c == '\\') out += c;
+      out += c;
+    }
+    return out + "'";
+  }
 };
 
 const Dialect& mariadb_dialect() {

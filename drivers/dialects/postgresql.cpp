@@ -32,6 +32,7 @@ class PostgresqlDialect final : public Dialect {
   std::string drop_table_sql(std::string_view table) const override {
     return "DROP TABLE IF EXISTS " + quote(table) + " CASCADE";
   }
+  std::string bytes_literal(std::string_view hex) const override { return "'\\x" + std::string(hex) + "'"; }
 };
 
 const Dialect& postgresql_dialect() {

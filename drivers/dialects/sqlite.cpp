@@ -31,6 +31,7 @@ class SqliteDialect final : public Dialect {
   std::string last_insert_id_sql() const override { return "SELECT last_insert_rowid()"; }
   std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
   std::string drop_table_sql(std::string_view table) const override { return "DROP TABLE IF EXISTS " + quote(table); }
+  std::string_view unlimited_sql() const override { return " LIMIT -1"; }
 };
 
 const Dialect& sqlite_dialect() {

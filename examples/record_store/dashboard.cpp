@@ -29,9 +29,9 @@ ShardViews views(std::string_view name) {
   std::string s(name);
   return ShardViews{
       Invoice::shard(s),
-      Invoice::shard(s).group("billing_country").select("billing_country", "SUM(total) AS revenue"),
-      Invoice::shard(s).group("customer_id").select("customer_id", "SUM(total) AS spend"),
-      InvoiceLine::shard(s).group("track_id").select("track_id", "SUM(quantity) AS units"),
+      Invoice::shard(s).group("billing_country").select("billing_country", grant::raw("SUM(total) AS revenue")),
+      Invoice::shard(s).group("customer_id").select("customer_id", grant::raw("SUM(total) AS spend")),
+      InvoiceLine::shard(s).group("track_id").select("track_id", grant::raw("SUM(quantity) AS units")),
       Invoice::shard(s).order("invoice_date", grant::desc).order("id", grant::desc).limit(10),
   };
 }

@@ -45,6 +45,20 @@ class Dialect {
 
   /// A bare "DROP TABLE IF EXISTS x" is portable; CASCADE differs.
   virtual std::string drop_table_sql(std::string_view table) const = 0;
+
+  /// What goes before " OFFSET ?" when a query has an offset but no limit: "" where OFFSET
+  /// may stand alone (PostgreSQL), else a LIMIT that means "all rows" (" LIMIT -1").
+  virtual std::string_view unlimited_sql() const { return {}; }
+  /// The tail of an INSERT that sets no column: " DEFAULT VALUES" (MariaDB: " () VALUES ()").
+  virtual std::string_view insert_defaults_sql() const { return " DEFAULT VALUES"; }
+  /// DDL type of a primary-key column that is not generated (MariaDB cannot index a TEXT
+  /// column without a length, so a text key becomes VARCHAR(255) there).
+  virtual std::string key_type_name(ColumnType type) const { return type_name(type); }
+  /// A text literal for DDL (DEFAULT clauses): quotes doubled ("'O''Brien'"); MariaDB also
+  /// doubles backslashes, which it reads as escapes.
+  virtual std::string text_literal(std::string_view text) const;
+  /// A bytes literal for DDL from upper-case hex digits: X'CAFE' (PostgreSQL: '\xCAFE').
+  virtual std::string bytes_literal(std::string_view hex) const { return "X'" + std::string(hex) + "'"; }
 };
 
 /// The dialect singleton for `kind`.

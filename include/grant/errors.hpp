@@ -41,17 +41,37 @@ class UnknownShard : public Error {
   std::string shard_;
 };
 
-/// A column name that the model's schema (or a result set) does not have. Raised before
-/// any SQL is sent.
+/// A name that the model's schema (or a result set) does not have. Raised before any SQL
+/// is sent. what() names the model, lists the names that may be used (`known`) and, for a
+/// near miss (same letters in another case, or one or two typos), says "did you mean".
+/// `hint` is appended as is (e.g. how to join a table first).
 class UnknownColumn : public Error {
  public:
-  UnknownColumn(std::string model, std::string column);
+  UnknownColumn(std::string model, std::string column, std::vector<std::string> known = {}, std::string hint = {});
   const std::string& model() const noexcept { return model_; }
   const std::string& column() const noexcept { return column_; }
+  /// The nearest known name, or "" if none is near.
+  const std::string& suggestion() const noexcept { return suggestion_; }
 
  private:
-  std::string model_, column_;
+  std::string model_, column_, suggestion_;
 };
+
+/// An association name that the model does not declare (joins, includes, related). Raised
+/// before any SQL is sent; what() lists the model's associations and any near miss.
+class UnknownAssociation : public Error {
+ public:
+  UnknownAssociation(std::string model, std::string association, std::vector<std::string> known);
+  const std::string& model() const noexcept { return model_; }
+  const std::string& association() const noexcept { return association_; }
+
+ private:
+  std::string model_, association_;
+};
+
+/// The known name nearest to `name` for a "did you mean": an exact match ignoring case
+/// first, else the closest within two edits (none for very short names); "" if none.
+std::string nearest_name(const std::string& name, const std::vector<std::string>& known);
 
 /// No pooled connection became free within the shard's checkout_timeout.
 class PoolTimeout : public Error {
@@ -65,10 +85,14 @@ class PoolTimeout : public Error {
 
 /// Everything the database or its driver reported. Subclasses are chosen from the SQLSTATE
 /// and the driver's native error code (see drivers/odbc/diagnostics.cpp for the table).
+/// Raised from a model operation, `operation` names it ("Invoice.where(...).count()") and
+/// what() reads "Invoice.where(...).count() on shard europe: [42P01] ... SQL: ...".
 class DatabaseError : public Error {
  public:
   DatabaseError(std::string sqlstate, std::int64_t native_error, std::string driver_message, std::string sql,
-                std::string shard);
+                std::string shard, std::string operation = {});
+  /// The model operation that ran the statement, or "" (raw SQL, connecting).
+  const std::string& operation() const noexcept { return operation_; }
   const std::string& sqlstate() const noexcept { return sqlstate_; }
   std::int64_t native_error() const noexcept { return native_; }
   const std::string& driver_message() const noexcept { return message_; }
@@ -78,7 +102,7 @@ class DatabaseError : public Error {
  private:
   std::string sqlstate_;
   std::int64_t native_;
-  std::string message_, sql_, shard_;
+  std::string message_, sql_, shard_, operation_;
 };
 
 /// The connection is gone (SQLSTATE class 08, 57P01..57P03). The pool discards it.
@@ -101,6 +125,12 @@ class QueryTimeout : public DatabaseError {
  public:
   using DatabaseError::DatabaseError;
 };
+
+/// Rethrows `e` as the same class (ConnectionLost, UniqueViolation, Deadlock, QueryTimeout
+/// or DatabaseError) with `operation` set, unless `e` already names one (an inner operation
+/// is the more precise). Call it only from a catch handler of `e`: a class not listed is
+/// rethrown unchanged with `throw;`.
+[[noreturn]] void rethrow_with_operation(const DatabaseError& e, std::string operation);
 
 /// Validation failed; what() lists every "field message".
 class RecordInvalid : public Error {

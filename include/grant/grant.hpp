@@ -12,6 +12,7 @@
 #include <grant/migrator.hpp>
 #include <grant/model.hpp>
 #include <grant/query.hpp>
+#include <grant/raw.hpp>
 #include <grant/record.hpp>
 #include <grant/runtime.hpp>
 #include <grant/schema.hpp>

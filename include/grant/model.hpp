@@ -9,7 +9,10 @@
 //   User u; u.email = "a@example.com"; u.save();
 //   auto n = User::where({{"email", "a@example.com"}}).async_count();   // ... n.await()
 //
-// Class-level methods forward to grant::Query<M>{} (query.hpp has the details).
+// Class-level methods forward to grant::Query<M>{} (query.hpp has the details, and the
+// rule for names: a string is a checked, quoted column name; raw SQL only through the
+// '?' fragment forms and grant::raw(...)). A DatabaseError raised by an operation names
+// it ("Invoice.where(...).count() on shard europe: ...", "Invoice.save() ...").
 //
 // Record writes (save, update, destroy and their async_ / _or_throw forms):
 //  - save() inserts a new record (every column except an unset auto id and unset
@@ -75,15 +78,18 @@ class Model : public RecordState {
     return query().where(std::move(sql), std::move(binds));
   }
   static Query<M> where_not(const Conditions& c) { return query().where_not(c); }
-  static Query<M> order(std::string column, Direction d) { return query().order(std::move(column), d); }
-  static Query<M> order(std::string sql) { return query().order(std::move(sql)); }
+  static Query<M> order(Expr column, Direction d) { return query().order(std::move(column), d); }
+  static Query<M> order(std::string columns) { return query().order(std::move(columns)); }
+  static Query<M> order(Raw sql) { return query().order(std::move(sql)); }
   static Query<M> limit(std::int64_t n) { return query().limit(n); }
   static Query<M> offset(std::int64_t n) { return query().offset(n); }
-  static Query<M> joins(std::string association_or_sql) { return query().joins(std::move(association_or_sql)); }
-  static Query<M> group(std::string column) { return query().group(std::move(column)); }
+  static Query<M> joins(std::string association) { return query().joins(std::move(association)); }
+  static Query<M> joins(Raw clause) { return query().joins(std::move(clause)); }
+  static Query<M> group(Expr column) { return query().group(std::move(column)); }
   static Query<M> having(std::string sql, std::vector<Value> binds = {}) {
     return query().having(std::move(sql), std::move(binds));
   }
+  static Query<M> having(Raw sql) { return query().having(std::move(sql)); }
   template <class... S>
   static Query<M> select(S&&... columns) { return query().select(std::forward<S>(columns)...); }
   static Query<M> distinct() { return query().distinct(); }
@@ -120,33 +126,33 @@ class Model : public RecordState {
   static std::int64_t count() { return query().count(); }
   static AsyncResult<std::int64_t> async_count() { return query().async_count(); }
   template <class T = double>
-  static T sum(std::string column) { return query().template sum<T>(std::move(column)); }
+  static T sum(Expr column) { return query().template sum<T>(std::move(column)); }
   template <class T = double>
-  static AsyncResult<T> async_sum(std::string column) { return query().template async_sum<T>(std::move(column)); }
-  static std::optional<double> avg(std::string column) { return query().avg(std::move(column)); }
-  static AsyncResult<std::optional<double>> async_avg(std::string column) { return query().async_avg(std::move(column)); }
+  static AsyncResult<T> async_sum(Expr column) { return query().template async_sum<T>(std::move(column)); }
+  static std::optional<double> avg(Expr column) { return query().avg(std::move(column)); }
+  static AsyncResult<std::optional<double>> async_avg(Expr column) { return query().async_avg(std::move(column)); }
   template <class T = Value>
-  static std::optional<T> min(std::string column) { return query().template min<T>(std::move(column)); }
+  static std::optional<T> min(Expr column) { return query().template min<T>(std::move(column)); }
   template <class T = Value>
-  static AsyncResult<std::optional<T>> async_min(std::string column) {
+  static AsyncResult<std::optional<T>> async_min(Expr column) {
     return query().template async_min<T>(std::move(column));
   }
   template <class T = Value>
-  static std::optional<T> max(std::string column) { return query().template max<T>(std::move(column)); }
+  static std::optional<T> max(Expr column) { return query().template max<T>(std::move(column)); }
   template <class T = Value>
-  static AsyncResult<std::optional<T>> async_max(std::string column) {
+  static AsyncResult<std::optional<T>> async_max(Expr column) {
     return query().template async_max<T>(std::move(column));
   }
   template <class T = Value>
-  static std::vector<T> pluck(std::string column) { return query().template pluck<T>(std::move(column)); }
+  static std::vector<T> pluck(Expr column) { return query().template pluck<T>(std::move(column)); }
   template <class T = Value>
-  static AsyncResult<std::vector<T>> async_pluck(std::string column) {
+  static AsyncResult<std::vector<T>> async_pluck(Expr column) {
     return query().template async_pluck<T>(std::move(column));
   }
   template <class T = Value>
-  static std::optional<T> pick(std::string column) { return query().template pick<T>(std::move(column)); }
+  static std::optional<T> pick(Expr column) { return query().template pick<T>(std::move(column)); }
   template <class T = Value>
-  static AsyncResult<std::optional<T>> async_pick(std::string column) {
+  static AsyncResult<std::optional<T>> async_pick(Expr column) {
     return query().template async_pick<T>(std::move(column));
   }
   static std::int64_t update_all(const Attributes& values) { return query().update_all(values); }
@@ -292,10 +298,15 @@ class Model : public RecordState {
         shard,
         [copy, what, or_throw](Connection& c) {
           orm::Adapter<M> a(*copy);
-          switch (what) {
-            case Write::destroy: return orm::destroy(c, a, or_throw);
-            case Write::validate: return orm::validate(c, a);
-            default: return orm::save(c, a, or_throw);
+          try {
+            switch (what) {
+              case Write::destroy: return orm::destroy(c, a, or_throw);
+              case Write::validate: return orm::validate(c, a);
+              default: return orm::save(c, a, or_throw);
+            }
+          } catch (const DatabaseError& e) {
+            const char* op = what == Write::destroy ? ".destroy()" : what == Write::validate ? ".valid()" : ".save()";
+            rethrow_with_operation(e, a.table().model + op);
           }
         },
         async);

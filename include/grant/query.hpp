@@ -9,10 +9,21 @@
 // an unknown association, a wrong number of binds) are checked before any SQL is sent and
 // delivered by await(), like an UnknownShard or a DatabaseError.
 //
-// Column names: a bare name ("email") must be a column of M (UnknownColumn) and is quoted
-// and qualified with M's table; "table.column" is quoted and checked only when the table is
-// M's; anything else (spaces, parentheses: "LOWER(email)", "COUNT(*) AS n") is raw SQL,
-// kept as written and not checked. Values are always bound parameters.
+// Names. Every string the API takes where a column goes — where({{k, v}}) keys,
+// where/or_where/where_not(column, op, value), find_by, exists(conditions), order, group,
+// select, pluck, pick, sum, avg, min, max, update_all and create/update keys — is an
+// identifier: "column" of M, or "table.column" of M or of an association joined with
+// joins("association"). It is checked against the schema before any SQL is built (exact
+// and case-sensitive: "ID", "id " or "LOWER(email)" are grant::UnknownColumn, whose message
+// lists the columns and says "did you mean" for a near miss) and always emitted quoted by
+// the dialect. joins() and includes() take association names only (UnknownAssociation).
+//
+// Raw SQL only where the spelling says so: the fragment forms with '?' placeholders
+// (where/or_where/where_not/having("comments.created_at > ?", {binds}), update_all("views =
+// views + ?", {1})) and grant::raw(...) (raw.hpp) in select, order, group, having, joins,
+// pluck, pick and the aggregates: select("country", grant::raw("SUM(total) AS revenue")).
+// order("created_at DESC, id") is a checked list of names, each with an optional ASC/DESC.
+// Values are always bound parameters.
 #pragma once
 
 #include <grant/errors.hpp>
@@ -74,7 +85,7 @@ std::optional<M> load_one(Connection& c, const QuerySpec& q, bool reverse, bool 
   Statement stmt;
   if (page) {
     QuerySpec ordered = q;
-    if (ordered.order.empty()) ordered.order.push_back(OrderTerm{q.table->pk().name, Direction::asc, false});
+    if (ordered.order.empty()) ordered.order.push_back(OrderTerm{q.table->pk().name, Direction::asc, true});
     stmt = sql::select(ordered, c.dialect());
   } else {
     stmt = sql::first(q, c.dialect(), reverse);
@@ -108,7 +119,7 @@ std::vector<std::any> preload_targets(Connection& c, const AssociationInfo& a, c
     q.table = &target;
     std::vector<Value> part(distinct.begin() + from, distinct.begin() + std::min(distinct.size(), from + chunk));
     q.and_where(Predicate::compare(column, Op::in, Operand(part)));
-    q.order.push_back(OrderTerm{target.pk().name, Direction::asc, false});
+    q.order.push_back(OrderTerm{target.pk().name, Direction::asc, true});
     for (T& t : load<T>(c, q, sql::select(q, c.dialect())))
       groups[Adapter<T>(t).get(index).to_string()].push_back(std::move(t));
   }
@@ -173,43 +184,54 @@ class Query {
   Query where_not(std::string sql, std::vector<Value> binds = {}) const {
     return with([&](auto& s) { s.and_where(orm::Predicate::negate(orm::Predicate::raw(std::move(sql), std::move(binds)))); });
   }
-  /// ORDER BY a column.
-  Query order(std::string column, Direction d) const {
-    return with([&](auto& s) { s.order.push_back(orm::OrderTerm{std::move(column), d, false}); });
+  /// ORDER BY a column (or a grant::raw expression) in direction `d`.
+  Query order(Expr column, Direction d) const {
+    return with([&](auto& s) { s.order.push_back(orm::OrderTerm{std::move(column), d, true}); });
   }
-  /// ORDER BY a column (ascending) when `sql` is a bare name, else a raw fragment
-  /// ("created_at DESC, id").
-  Query order(std::string sql) const {
-    const bool raw = !orm::is_identifier(sql);
-    return with([&](auto& s) { s.order.push_back(orm::OrderTerm{std::move(sql), Direction::asc, raw}); });
+  /// ORDER BY names: "id", "created_at DESC, id" (each item a column with an optional
+  /// ASC/DESC, any case; UnknownColumn for anything else).
+  Query order(std::string columns) const {
+    return with([&](auto& s) {
+      for (auto& t : orm::parse_order(columns)) s.order.push_back(std::move(t));
+    });
+  }
+  /// ORDER BY raw SQL, kept as written: order(grant::raw("LOWER(title) DESC")). last()
+  /// reverses the ASC/DESC of each comma-separated part.
+  Query order(Raw sql) const {
+    return with([&](auto& s) { s.order.push_back(orm::OrderTerm{Expr(std::move(sql)), Direction::asc, false}); });
   }
   /// Drops any order given so far.
   Query unordered() const { return with([](auto& s) { s.order.clear(); }); }
   Query limit(std::int64_t n) const { return with([&](auto& s) { s.limit = n; }); }
   Query offset(std::int64_t n) const { return with([&](auto& s) { s.offset = n; }); }
-  /// INNER JOIN through an association of M ("comments"), or a raw JOIN clause.
-  Query joins(std::string association_or_sql) const {
-    const bool raw = !orm::is_identifier(association_or_sql);
-    return with([&](auto& s) {
-      s.joins.push_back(raw ? orm::JoinTerm{{}, std::move(association_or_sql)} : orm::JoinTerm{std::move(association_or_sql), {}});
-    });
+  /// INNER JOIN through an association of M by its name ("comments"); its columns may then
+  /// be named "comments.body". UnknownAssociation (at the terminal) for any other string.
+  Query joins(std::string association) const {
+    return with([&](auto& s) { s.joins.push_back(orm::JoinTerm{std::move(association), false, {}, {}}); });
   }
-  Query group(std::string column) const { return with([&](auto& s) { s.group.push_back(std::move(column)); }); }
+  /// A raw JOIN clause: joins(grant::raw("LEFT JOIN comments ON comments.article_id = articles.id")).
+  /// Its tables' columns are not names of the query: reach them through raw fragments.
+  Query joins(Raw clause) const {
+    return with([&](auto& s) { s.joins.push_back(orm::JoinTerm{{}, true, clause.sql(), clause.binds()}); });
+  }
+  /// GROUP BY a column (or a grant::raw expression).
+  Query group(Expr column) const { return with([&](auto& s) { s.group.push_back(std::move(column)); }); }
+  /// HAVING, a raw fragment with '?' placeholders: having("COUNT(comments.id) > ?", {5}).
+  /// Several are ANDed.
   Query having(std::string sql, std::vector<Value> binds = {}) const {
-    return with([&](auto& s) {
-      auto p = orm::Predicate::raw(std::move(sql), std::move(binds));
-      if (s.having) s.having = orm::Predicate::all_of({std::move(*s.having), std::move(p)});
-      else s.having = std::move(p);
-    });
+    return with([&](auto& s) { add_having(s, orm::Predicate::raw(std::move(sql), std::move(binds))); });
   }
-  /// Projection: only these columns (or raw expressions) are read; the records' other
-  /// members keep their defaults.
+  Query having(Raw sql) const {
+    return with([&](auto& s) { add_having(s, orm::Predicate::raw(sql.sql(), sql.binds())); });
+  }
+  /// Projection: only these columns (names, or grant::raw expressions) are read; the
+  /// records' other members keep their defaults.
   template <class... S>
   Query select(S&&... columns) const {
-    return with([&](auto& s) { (s.select.push_back(std::string(std::forward<S>(columns))), ...); });
+    return with([&](auto& s) { (s.select.push_back(Expr(std::forward<S>(columns))), ...); });
   }
   Query distinct(bool on = true) const { return with([&](auto& s) { s.distinct = on; }); }
-  /// Preloads an association of every record loaded (one extra statement per association,
+  /// Preloads an association (by name; UnknownAssociation) of every record loaded (one extra statement per association,
   /// not one per record). Read them with record.loaded<T>("name").
   Query includes(std::string association) const {
     return with([&](auto& s) { s.includes.push_back(std::move(association)); });
@@ -266,7 +288,7 @@ class Query {
 
   /// The query's SELECT as raw rows (column names as the driver reports them): for
   /// projections with expressions and groups, e.g.
-  /// group("country").select("country", "SUM(total) AS revenue").rows().
+  /// group("country").select("country", grant::raw("SUM(total) AS revenue")).rows().
   Rows rows() const { return op_rows(false).await(); }
   AsyncResult<Rows> async_rows() const { return op_rows(true); }
 
@@ -283,35 +305,35 @@ class Query {
 
   /// SUM; 0 when there are no rows. sum<std::int64_t>(c) is exact.
   template <class T = double>
-  T sum(std::string column) const { return op_sum<T>(std::move(column), false).await(); }
+  T sum(Expr column) const { return op_sum<T>(std::move(column), false).await(); }
   template <class T = double>
-  AsyncResult<T> async_sum(std::string column) const { return op_sum<T>(std::move(column), true); }
+  AsyncResult<T> async_sum(Expr column) const { return op_sum<T>(std::move(column), true); }
 
   /// AVG; nullopt when there are no rows.
-  std::optional<double> avg(std::string column) const { return op_agg<double>("AVG", std::move(column), false).await(); }
-  AsyncResult<std::optional<double>> async_avg(std::string column) const {
+  std::optional<double> avg(Expr column) const { return op_agg<double>("AVG", std::move(column), false).await(); }
+  AsyncResult<std::optional<double>> async_avg(Expr column) const {
     return op_agg<double>("AVG", std::move(column), true);
   }
   /// MIN / MAX; nullopt when there are no rows.
   template <class T = Value>
-  std::optional<T> min(std::string column) const { return op_agg<T>("MIN", std::move(column), false).await(); }
+  std::optional<T> min(Expr column) const { return op_agg<T>("MIN", std::move(column), false).await(); }
   template <class T = Value>
-  AsyncResult<std::optional<T>> async_min(std::string column) const { return op_agg<T>("MIN", std::move(column), true); }
+  AsyncResult<std::optional<T>> async_min(Expr column) const { return op_agg<T>("MIN", std::move(column), true); }
   template <class T = Value>
-  std::optional<T> max(std::string column) const { return op_agg<T>("MAX", std::move(column), false).await(); }
+  std::optional<T> max(Expr column) const { return op_agg<T>("MAX", std::move(column), false).await(); }
   template <class T = Value>
-  AsyncResult<std::optional<T>> async_max(std::string column) const { return op_agg<T>("MAX", std::move(column), true); }
+  AsyncResult<std::optional<T>> async_max(Expr column) const { return op_agg<T>("MAX", std::move(column), true); }
 
   /// One column of every row, in the query's order.
   template <class T = Value>
-  std::vector<T> pluck(std::string column) const { return op_pluck<T>(std::move(column), false).await(); }
+  std::vector<T> pluck(Expr column) const { return op_pluck<T>(std::move(column), false).await(); }
   template <class T = Value>
-  AsyncResult<std::vector<T>> async_pluck(std::string column) const { return op_pluck<T>(std::move(column), true); }
+  AsyncResult<std::vector<T>> async_pluck(Expr column) const { return op_pluck<T>(std::move(column), true); }
   /// One column of the first row; nullopt when there is no row or the value is NULL.
   template <class T = Value>
-  std::optional<T> pick(std::string column) const { return op_pick<T>(std::move(column), false).await(); }
+  std::optional<T> pick(Expr column) const { return op_pick<T>(std::move(column), false).await(); }
   template <class T = Value>
-  AsyncResult<std::optional<T>> async_pick(std::string column) const { return op_pick<T>(std::move(column), true); }
+  AsyncResult<std::optional<T>> async_pick(Expr column) const { return op_pick<T>(std::move(column), true); }
 
   // ---- terminals: writes ---------------------------------------------------------------
 
@@ -345,17 +367,31 @@ class Query {
     return q;
   }
 
+  static void add_having(orm::QuerySpec& s, orm::Predicate p) {
+    if (s.having) s.having = orm::Predicate::all_of({std::move(*s.having), std::move(p)});
+    else s.having = std::move(p);
+  }
+
   /// Checks the spec in the caller (errors go into the result, not thrown), then submits
-  /// `fn(Connection&, const QuerySpec&)` to the shard.
+  /// `fn(Connection&, const QuerySpec&)` to the shard. A DatabaseError from the job names
+  /// the operation: "<Model>.where(...).<op>(<column>)".
   template <class T, class F>
-  AsyncResult<T> run(bool async, F fn) const {
+  AsyncResult<T> run(bool async, const char* op, F fn, const Expr* column = nullptr) const {
     try {
       spec_.check();
     } catch (...) {
       return AsyncResult<T>::failed(std::current_exception());
     }
     return Shard::run_on(
-        spec_.shard, [spec = spec_, fn = std::move(fn)](Connection& c) -> T { return fn(c, spec); }, async);
+        spec_.shard,
+        [spec = spec_, fn = std::move(fn), op, arg = column ? column->text() : std::string()](Connection& c) -> T {
+          try {
+            return fn(c, spec);
+          } catch (const DatabaseError& e) {
+            rethrow_with_operation(e, spec.describe(std::string(op) + "(" + arg + ")"));
+          }
+        },
+        async);
   }
 
   Query by_key(const Value& id) const {
@@ -369,63 +405,75 @@ class Query {
   }
 
   AsyncResult<std::vector<M>> op_all(bool async) const {
-    return run<std::vector<M>>(async, [](Connection& c, const orm::QuerySpec& q) {
+    return run<std::vector<M>>(async, "all", [](Connection& c, const orm::QuerySpec& q) {
       return orm::load<M>(c, q, orm::sql::select(q, c.dialect()));
     });
   }
   AsyncResult<Rows> op_rows(bool async) const {
-    return run<Rows>(async, [](Connection& c, const orm::QuerySpec& q) { return c.query(orm::sql::select(q, c.dialect())); });
+    return run<Rows>(async, "rows", [](Connection& c, const orm::QuerySpec& q) { return c.query(orm::sql::select(q, c.dialect())); });
   }
   AsyncResult<std::optional<M>> op_one(bool reverse, bool async) const {
     return run<std::optional<M>>(
-        async, [reverse](Connection& c, const orm::QuerySpec& q) { return orm::load_one<M>(c, q, reverse, false); });
+        async, reverse ? "last" : "first", [reverse](Connection& c, const orm::QuerySpec& q) { return orm::load_one<M>(c, q, reverse, false); });
   }
   AsyncResult<M> op_one_or_throw(bool reverse, bool async) const {
-    return run<M>(async,
+    return run<M>(async, reverse ? "last_or_throw" : "first_or_throw",
                   [reverse](Connection& c, const orm::QuerySpec& q) { return *orm::load_one<M>(c, q, reverse, true); });
   }
   AsyncResult<bool> op_exists(bool async) const {
-    return run<bool>(async, [](Connection& c, const orm::QuerySpec& q) {
+    return run<bool>(async, "exists", [](Connection& c, const orm::QuerySpec& q) {
       return !c.query(orm::sql::exists(q, c.dialect())).empty();
     });
   }
   AsyncResult<std::int64_t> op_count(bool async) const {
-    return run<std::int64_t>(async, [](Connection& c, const orm::QuerySpec& q) {
+    return run<std::int64_t>(async, "count", [](Connection& c, const orm::QuerySpec& q) {
       Value v = orm::scalar(c, orm::sql::count(q, c.dialect()));
       return v.is_null() ? std::int64_t{0} : v.as<std::int64_t>();
     });
   }
   template <class T>
-  AsyncResult<T> op_sum(std::string column, bool async) const {
-    return checked(column).template run<T>(async, [column](Connection& c, const orm::QuerySpec& q) {
-      Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), "SUM", column));
-      return v.is_null() ? T{} : read_as<T>(v, q, "SUM", column, c);
-    });
+  AsyncResult<T> op_sum(Expr column, bool async) const {
+    return checked(column).template run<T>(
+        async, "sum",
+        [column](Connection& c, const orm::QuerySpec& q) {
+          Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), "SUM", column));
+          return v.is_null() ? T{} : read_as<T>(v, q, "SUM", column, c);
+        },
+        &column);
   }
   template <class T>
-  AsyncResult<std::optional<T>> op_agg(const char* fn, std::string column, bool async) const {
-    return checked(column).template run<std::optional<T>>(async, [fn, column](Connection& c, const orm::QuerySpec& q) {
-      Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), fn, column));
-      return v.is_null() ? std::optional<T>{} : std::optional<T>{read_as<T>(v, q, fn, column, c)};
-    });
+  AsyncResult<std::optional<T>> op_agg(const char* fn, Expr column, bool async) const {
+    return checked(column).template run<std::optional<T>>(
+        async, fn,
+        [fn, column](Connection& c, const orm::QuerySpec& q) {
+          Value v = orm::scalar(c, orm::sql::aggregate(q, c.dialect(), fn, column));
+          return v.is_null() ? std::optional<T>{} : std::optional<T>{read_as<T>(v, q, fn, column, c)};
+        },
+        &column);
   }
   template <class T>
-  AsyncResult<std::vector<T>> op_pluck(std::string column, bool async) const {
-    return checked(column).template run<std::vector<T>>(async, [column](Connection& c, const orm::QuerySpec& q) {
-      Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, std::nullopt));
-      std::vector<T> out;
-      out.reserve(rows.size());
-      for (const auto& row : rows.rows) out.push_back(read_as<T>(row.at(0), q, "pluck", column, c));
-      return out;
-    });
+  AsyncResult<std::vector<T>> op_pluck(Expr column, bool async) const {
+    return checked(column).template run<std::vector<T>>(
+        async, "pluck",
+        [column](Connection& c, const orm::QuerySpec& q) {
+          Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, std::nullopt));
+          std::vector<T> out;
+          out.reserve(rows.size());
+          for (const auto& row : rows.rows) out.push_back(read_as<T>(row.at(0), q, "pluck", column, c));
+          return out;
+        },
+        &column);
   }
   template <class T>
-  AsyncResult<std::optional<T>> op_pick(std::string column, bool async) const {
-    return checked(column).template run<std::optional<T>>(async, [column](Connection& c, const orm::QuerySpec& q) {
-      Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, 1));
-      if (rows.empty() || rows.rows.front().at(0).is_null()) return std::optional<T>{};
-      return std::optional<T>{read_as<T>(rows.rows.front().at(0), q, "pick", column, c)};
-    });
+  AsyncResult<std::optional<T>> op_pick(Expr column, bool async) const {
+    return checked(column).template run<std::optional<T>>(
+        async, "pick",
+        [column](Connection& c, const orm::QuerySpec& q) {
+          Rows rows = c.query(orm::sql::pluck(q, c.dialect(), column, 1));
+          if (rows.empty() || rows.rows.front().at(0).is_null()) return std::optional<T>{};
+          return std::optional<T>{read_as<T>(rows.rows.front().at(0), q, "pick", column, c)};
+        },
+        &column);
   }
   AsyncResult<std::int64_t> op_update_all(const Attributes& values, bool async) const {
     Query q = *this;
@@ -444,7 +492,7 @@ class Query {
     } catch (...) {
       q.spec_.error = std::current_exception();
     }
-    return q.template run<std::int64_t>(async, [typed = std::move(typed)](Connection& c, const orm::QuerySpec& s) {
+    return q.template run<std::int64_t>(async, "update_all", [typed = std::move(typed)](Connection& c, const orm::QuerySpec& s) {
       return c.exec(orm::sql::update_all(s, c.dialect(), typed));
     });
   }
@@ -458,13 +506,14 @@ class Query {
     } catch (...) {
       q.spec_.error = std::current_exception();
     }
-    return q.template run<std::int64_t>(async, [set_sql, binds](Connection& c, const orm::QuerySpec& s) {
+    return q.template run<std::int64_t>(async, "update_all", [set_sql, binds](Connection& c, const orm::QuerySpec& s) {
       return c.exec(orm::sql::update_all(s, c.dialect(), set_sql, binds));
     });
   }
   AsyncResult<std::int64_t> op_delete_all(bool async) const {
-    return run<std::int64_t>(async,
-                             [](Connection& c, const orm::QuerySpec& q) { return c.exec(orm::sql::delete_all(q, c.dialect())); });
+    return run<std::int64_t>(async, "delete_all", [](Connection& c, const orm::QuerySpec& q) {
+      return c.exec(orm::sql::delete_all(q, c.dialect()));
+    });
   }
   AsyncResult<M> op_create(const Attributes& values, bool or_throw, bool async) const {
     M m{};
@@ -479,7 +528,11 @@ class Query {
         spec_.shard,
         [m = std::move(m), or_throw](Connection& c) mutable -> M {
           orm::Adapter<M> a(m);
-          orm::save(c, a, or_throw);
+          try {
+            orm::save(c, a, or_throw);
+          } catch (const DatabaseError& e) {
+            rethrow_with_operation(e, a.table().model + (or_throw ? ".create_or_throw()" : ".create()"));
+          }
           return m;
         },
         async);
@@ -488,19 +541,19 @@ class Query {
   /// v as T; a ConversionError names the model, the operation, the column and the shard
   /// (Value's own message names only the value).
   template <class T>
-  static T read_as(const Value& v, const orm::QuerySpec& q, const char* op, const std::string& column, const Connection& c) {
+  static T read_as(const Value& v, const orm::QuerySpec& q, const char* op, const Expr& column, const Connection& c) {
     try {
       return v.template as<T>();
     } catch (const ConversionError& e) {
-      throw ConversionError(q.table->model + " " + op + "(" + column + ") on shard " + c.shard() + ": " + e.what());
+      throw ConversionError(q.table->model + " " + op + "(" + column.text() + ") on shard " + c.shard() + ": " + e.what());
     }
   }
 
-  /// This query, carrying an UnknownColumn if `column` is not one of M's.
-  Query checked(const std::string& column) const {
+  /// This query, carrying an UnknownColumn if `column` names nothing the query has.
+  Query checked(const Expr& column) const {
     Query q = *this;
     try {
-      orm::check_column(*spec_.table, column);
+      spec_.check(column);
     } catch (...) {
       if (!q.spec_.error) q.spec_.error = std::current_exception();
     }
@@ -521,7 +574,7 @@ void Query<M>::find_in_batches(std::size_t batch_size, const std::function<void(
   std::optional<std::int64_t> remaining = spec_.limit;
   while (!remaining || *remaining > 0) {
     orm::QuerySpec q = spec_;
-    q.order = {orm::OrderTerm{pk, Direction::asc, false}};
+    q.order = {orm::OrderTerm{pk, Direction::asc, true}};
     q.offset.reset();
     q.limit = static_cast<std::int64_t>(batch_size);
     if (remaining && *remaining < *q.limit) q.limit = *remaining;

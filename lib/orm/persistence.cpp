@@ -5,6 +5,8 @@
 #include <grant/orm/persistence.hpp>
 #include <grant/orm/sql.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -241,10 +243,6 @@ std::vector<std::optional<std::size_t>> column_map(const Rows& rows, const Table
     for (std::size_t j = 0; j < out.size() && j < t.columns.size(); ++j) out[j] = j;
     return out;
   }
-  auto lower = [](std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
   for (std::size_t j = 0; j < out.size(); ++j) {
     std::string name = rows.columns[j];
     if (auto dot = name.rfind('.'); dot != std::string::npos) name.erase(0, dot + 1);
@@ -253,7 +251,7 @@ std::vector<std::optional<std::size_t>> column_map(const Rows& rows, const Table
       continue;
     }
     for (std::size_t i = 0; i < t.columns.size(); ++i)
-      if (lower(t.columns[i].name) == lower(name)) out[j] = i;
+      if (boost::algorithm::iequals(t.columns[i].name, name)) out[j] = i;
   }
   return out;
 }

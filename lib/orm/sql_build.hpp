@@ -28,7 +28,11 @@ struct Builder {
 };
 
 /// WHERE/HAVING tree -> SQL (lib/orm/sql_where.cpp).
-void predicate(Builder& b, const TableInfo& t, const Dialect& d, const Predicate& p);
+void predicate(Builder& b, const QuerySpec& q, const Dialect& d, const Predicate& p);
+/// A checked name, quoted and qualified ("users"."email"), or a raw expression with its binds.
+void expression(Builder& b, const QuerySpec& q, const Dialect& d, const Expr& e);
+/// "table"."column" of a resolved column.
+std::string quoted(const Dialect& d, const ColumnRef& c);
 /// " FROM t [JOIN ...]"
 void from(Builder& b, const QuerySpec& q, const Dialect& d);
 /// " WHERE ..." if any.

@@ -8,15 +8,6 @@
 namespace grant::orm::sql {
 
 std::string literal(const Value& v, const Dialect& d) {
-  auto quoted = [&](const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-      if (c == '\'') out += '\'';
-      if (c == '\\' && d.kind() == DialectKind::mariadb) out += '\\';  // MariaDB treats \ as an escape
-      out += c;
-    }
-    return out + "'";
-  };
   const auto& s = v.storage();
   if (v.is_null()) return "NULL";
   if (auto b = std::get_if<bool>(&s)) return *b ? "TRUE" : "FALSE";
@@ -34,9 +25,9 @@ std::string literal(const Value& v, const Dialect& d) {
       h += hex[c >> 4];
       h += hex[c & 15];
     }
-    return d.kind() == DialectKind::postgresql ? "'\\x" + h + "'" : "X'" + h + "'";
+    return d.bytes_literal(h);
   }
-  return quoted(v.as<std::string>());  // text, Time, Date in their canonical text
+  return d.text_literal(v.as<std::string>());  // text, Time, Date in their canonical text
 }
 
 std::string create_table(const TableInfo& t, const Dialect& d) {
@@ -48,9 +39,7 @@ std::string create_table(const TableInfo& t, const Dialect& d) {
       out += d.auto_primary_key();
       continue;
     }
-    // MariaDB cannot index a TEXT column without a length: a text key is a VARCHAR there.
-    if (c.primary_key && c.type == ColumnType::text && d.kind() == DialectKind::mariadb) out += "VARCHAR(255)";
-    else out += d.type_name(c.type);
+    out += c.primary_key ? d.key_type_name(c.type) : d.type_name(c.type);
     if (!c.nullable || c.primary_key) out += " NOT NULL";
     if (c.default_sql) out += " DEFAULT " + *c.default_sql;
     else if (c.default_value) out += " DEFAULT " + literal(*c.default_value, d);

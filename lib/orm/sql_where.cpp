@@ -3,16 +3,25 @@
 
 #include <grant/errors.hpp>
 
-#include <algorithm>
-#include <cctype>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 
 namespace grant::orm::sql {
 
-std::string column_ref(const TableInfo& t, const Dialect& d, std::string_view name) {
-  if (!is_identifier(name)) return std::string(name);  // raw expression, kept as written
-  if (name.find('.') != std::string_view::npos) return d.quote(name);
-  if (name == "*") return d.quote(t.table) + ".*";
-  return d.quote(t.table) + "." + d.quote(name);
+std::string quoted(const Dialect& d, const ColumnRef& c) { return d.quote(c.table->table) + "." + d.quote(c.column().name); }
+
+std::string column_ref(const QuerySpec& q, const Dialect& d, std::string_view name) {
+  // Resolved again here, not trusted from check(): no name reaches the SQL unchecked.
+  return quoted(d, q.resolve(name));
+}
+
+void expression(Builder& b, const QuerySpec& q, const Dialect& d, const Expr& e) {
+  if (!e.is_raw()) {
+    b << column_ref(q, d, e.text());
+    return;
+  }
+  b << e.text();
+  b.params.insert(b.params.end(), e.binds().begin(), e.binds().end());
 }
 
 std::string model_columns(const TableInfo& t, const Dialect& d) {
@@ -70,8 +79,9 @@ void in_list(Builder& b, const std::string& col, const std::vector<Value>& list,
   if (wrap) b << ")";
 }
 
-void compare(Builder& b, const TableInfo& t, const Dialect& d, const Predicate& p) {
-  const std::string col = column_ref(t, d, p.column);
+void compare(Builder& b, const QuerySpec& q, const Dialect& d, const Predicate& p) {
+  const TableInfo& t = *q.table;
+  const std::string col = column_ref(q, d, p.column);
   const Operand& o = p.operand;
   if (o.is_list()) {
     switch (p.op) {
@@ -92,7 +102,7 @@ void compare(Builder& b, const TableInfo& t, const Dialect& d, const Predicate& 
   b.bind(o.value());
 }
 
-void join_children(Builder& b, const TableInfo& t, const Dialect& d, const Predicate& p, const char* sep,
+void join_children(Builder& b, const QuerySpec& t, const Dialect& d, const Predicate& p, const char* sep,
                    const char* empty) {
   if (p.children.empty()) {
     b << empty;
@@ -109,7 +119,7 @@ void join_children(Builder& b, const TableInfo& t, const Dialect& d, const Predi
 
 }  // namespace
 
-void predicate(Builder& b, const TableInfo& t, const Dialect& d, const Predicate& p) {
+void predicate(Builder& b, const QuerySpec& t, const Dialect& d, const Predicate& p) {
   switch (p.kind) {
     case Predicate::Kind::compare:
       return compare(b, t, d, p);
@@ -133,8 +143,9 @@ void from(Builder& b, const QuerySpec& q, const Dialect& d) {
   const TableInfo& t = *q.table;
   b << " FROM " << d.quote(t.table);
   for (const auto& j : q.joins) {
-    if (j.association.empty()) {
+    if (j.raw) {
       b << " " << j.sql;
+      b.params.insert(b.params.end(), j.binds.begin(), j.binds.end());
       continue;
     }
     const AssociationInfo& a = t.association(j.association);
@@ -148,17 +159,20 @@ void from(Builder& b, const QuerySpec& q, const Dialect& d) {
 void where(Builder& b, const QuerySpec& q, const Dialect& d) {
   if (!q.where) return;
   b << " WHERE ";
-  predicate(b, *q.table, d, *q.where);
+  predicate(b, q, d, *q.where);
 }
 
 void grouping(Builder& b, const QuerySpec& q, const Dialect& d) {
   if (!q.group.empty()) {
     b << " GROUP BY ";
-    for (std::size_t i = 0; i < q.group.size(); ++i) b << (i ? ", " : "") << column_ref(*q.table, d, q.group[i]);
+    for (std::size_t i = 0; i < q.group.size(); ++i) {
+      if (i) b << ", ";
+      expression(b, q, d, q.group[i]);
+    }
   }
   if (q.having) {
     b << " HAVING ";
-    predicate(b, *q.table, d, *q.having);
+    predicate(b, q, d, *q.having);
   }
 }
 
@@ -179,11 +193,8 @@ std::string reverse_order(std::string_view raw) {
   parts.push_back(cur);
   std::string out;
   for (auto& p : parts) {
-    while (!p.empty() && std::isspace(static_cast<unsigned char>(p.back()))) p.pop_back();
-    while (!p.empty() && std::isspace(static_cast<unsigned char>(p.front()))) p.erase(0, 1);
-    std::string upper = p;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    auto ends = [&](std::string_view s) { return upper.size() > s.size() && upper.ends_with(s); };
+    boost::algorithm::trim(p);
+    auto ends = [&](std::string_view s) { return p.size() > s.size() && boost::algorithm::iends_with(p, s); };
     if (ends(" DESC")) p = p.substr(0, p.size() - 5) + " ASC";
     else if (ends(" ASC")) p = p.substr(0, p.size() - 4) + " DESC";
     else p += " DESC";
@@ -198,11 +209,13 @@ void ordering(Builder& b, const QuerySpec& q, const Dialect& d, bool reverse) {
   for (std::size_t i = 0; i < q.order.size(); ++i) {
     const OrderTerm& o = q.order[i];
     if (i) b << ", ";
-    if (o.raw) {
-      b << (reverse ? reverse_order(o.expression) : o.expression);
+    if (!o.directed) {  // a raw term with its own ASC/DESC (or none)
+      b << (reverse ? reverse_order(o.expression.text()) : o.expression.text());
+      b.params.insert(b.params.end(), o.expression.binds().begin(), o.expression.binds().end());
     } else {
       bool descending = (o.direction == Direction::desc) != reverse;
-      b << column_ref(*q.table, d, o.expression) << (descending ? " DESC" : " ASC");
+      expression(b, q, d, o.expression);
+      b << (descending ? " DESC" : " ASC");
     }
   }
 }
@@ -212,9 +225,7 @@ void limits(Builder& b, const Dialect& d, std::optional<std::int64_t> limit, std
     b << " LIMIT ";
     b.bind(*limit);
   } else if (offset) {
-    // OFFSET without LIMIT: SQLite and MariaDB need a LIMIT, PostgreSQL does not.
-    if (d.kind() == DialectKind::sqlite) b << " LIMIT -1";
-    else if (d.kind() == DialectKind::mariadb) b << " LIMIT 18446744073709551615";
+    b << d.unlimited_sql();
   }
   if (offset) {
     b << " OFFSET ";

@@ -40,7 +40,9 @@ Statement update_all(const QuerySpec& q, const Dialect& d, const Attributes& val
   Builder b;
   b << "UPDATE " << d.quote(q.table->table) << " SET ";
   for (std::size_t i = 0; i < values.size(); ++i) {
-    b << (i ? ", " : "") << d.quote(values[i].first) << " = ";
+    // Emitted from the schema's own name: an unknown key is UnknownColumn here too.
+    const TableInfo& t = *q.table;
+    b << (i ? ", " : "") << d.quote(t.columns[t.column_index(values[i].first)].name) << " = ";
     b.bind(values[i].second);
   }
   matching_rows(b, q, d);
@@ -67,7 +69,7 @@ Statement insert(const TableInfo& t, const Dialect& d, const std::vector<std::si
   Builder b;
   b << "INSERT INTO " << d.quote(t.table);
   if (columns.empty()) {
-    b << (d.kind() == DialectKind::mariadb ? " () VALUES ()" : " DEFAULT VALUES");
+    b << d.insert_defaults_sql();
     return std::move(b).done();
   }
   b << " (";
@@ -107,7 +109,7 @@ Statement taken(const TableInfo& t, const Dialect& d, const std::vector<std::pai
   b << "SELECT 1 AS grant_one FROM " << d.quote(t.table) << " WHERE ";
   for (std::size_t i = 0; i < equal.size(); ++i) {
     if (i) b << " AND ";
-    b << d.quote(equal[i].first);
+    b << d.quote(t.columns[t.column_index(equal[i].first)].name);
     if (equal[i].second.is_null()) {
       b << " IS NULL";
     } else {

@@ -1,4 +1,4 @@
-// TableInfo lookups and the column-name rules of query.hpp.
+// TableInfo lookups: columns and associations by exact name, with the errors that list them.
 #include <grant/errors.hpp>
 #include <grant/orm/table.hpp>
 
@@ -18,7 +18,14 @@ std::optional<std::size_t> TableInfo::find_column(std::string_view name) const {
 
 std::size_t TableInfo::column_index(std::string_view name) const {
   if (auto i = find_column(name)) return *i;
-  throw UnknownColumn(model, std::string(name));
+  throw UnknownColumn(model, std::string(name), column_names());
+}
+
+std::vector<std::string> TableInfo::column_names() const {
+  std::vector<std::string> out;
+  out.reserve(columns.size());
+  for (const auto& c : columns) out.push_back(c.name);
+  return out;
 }
 
 std::size_t TableInfo::pk_index() const {
@@ -28,13 +35,17 @@ std::size_t TableInfo::pk_index() const {
 
 const ColumnInfo& TableInfo::pk() const { return columns[pk_index()]; }
 
-const AssociationInfo& TableInfo::association(std::string_view name) const {
+const AssociationInfo* TableInfo::find_association(std::string_view name) const {
   for (const auto& a : associations)
-    if (a.name == name) return a;
-  std::string known;
-  for (const auto& a : associations) known += (known.empty() ? "" : ", ") + a.name;
-  throw Error(model + " has no association named \"" + std::string(name) + "\" (known: " +
-              (known.empty() ? "none" : known) + ")");
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+const AssociationInfo& TableInfo::association(std::string_view name) const {
+  if (auto a = find_association(name)) return *a;
+  std::vector<std::string> known;
+  for (const auto& a : associations) known.push_back(a.name);
+  throw UnknownAssociation(model, std::string(name), std::move(known));
 }
 
 std::string AssociationInfo::owner_column(const TableInfo& owner) const {
@@ -67,27 +78,6 @@ std::string snake_case(std::string_view name) {
     }
   }
   return out;
-}
-
-bool is_identifier(std::string_view name) {
-  if (name.empty()) return false;
-  for (char ch : name) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (!(std::isalnum(c) || c == '_' || c == '.' || c == '*' || c >= 0x80)) return false;
-  }
-  return true;
-}
-
-void check_column(const TableInfo& table, std::string_view name) {
-  // A blank name is no expression: it would reach the database as "WHERE  = ?".
-  if (name.find_first_not_of(" \t\r\n") == std::string_view::npos) throw UnknownColumn(table.model, std::string(name));
-  if (!is_identifier(name)) return;  // a raw SQL expression: the user's responsibility
-  if (auto dot = name.rfind('.'); dot != std::string_view::npos) {
-    if (name.substr(0, dot) != table.table) return;  // another table (a join): not ours to check
-    name = name.substr(dot + 1);
-  }
-  if (name == "*") return;
-  table.column_index(name);
 }
 
 }  // namespace grant::orm

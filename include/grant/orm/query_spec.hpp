@@ -4,12 +4,14 @@
 // inside the job, on the connection that will run it.
 //
 // Also the public operand types: grant::Op (eq, ne, ...), grant::Direction (asc, desc),
-// grant::Operand, grant::Conditions ({{"col", value}}) and grant::Attributes.
+// grant::Operand, grant::Conditions ({{"col", value}}), grant::Attributes and grant::Expr
+// (a column name or a grant::raw expression).
 //
 // Thread safety: plain values.
 #pragma once
 
 #include <grant/orm/table.hpp>
+#include <grant/raw.hpp>
 #include <grant/value.hpp>
 
 #include <cstdint>
@@ -70,6 +72,29 @@ using Conditions = std::vector<std::pair<std::string, Operand>>;
 /// {{"column", value}, ...}: values to assign (create, update, update_all).
 using Attributes = std::vector<std::pair<std::string, Value>>;
 
+/// What a column position of the query API takes (select, group, order, pluck, pick,
+/// sum, avg, min, max): a name, or grant::raw(...). A name is "column" of the model or
+/// "table.column" of the model or of an association joined by name; it is checked against
+/// the schema before any SQL is built (grant::UnknownColumn) and quoted by the dialect.
+/// A grant::Raw is passed as written. Implicit from std::string, const char* and Raw.
+class Expr {
+ public:
+  Expr(std::string name) : text_(std::move(name)) {}
+  Expr(const char* name) : text_(name) {}
+  Expr(Raw sql) : text_(sql.sql()), binds_(sql.binds()), raw_(true) {}
+
+  bool is_raw() const noexcept { return raw_; }
+  /// The name, or the raw SQL text.
+  const std::string& text() const noexcept { return text_; }
+  /// Values for the '?' of a raw expression (empty for a name).
+  const std::vector<Value>& binds() const noexcept { return binds_; }
+
+ private:
+  std::string text_;
+  std::vector<Value> binds_;
+  bool raw_ = false;
+};
+
 namespace orm {
 
 /// A node of the WHERE / HAVING tree.
@@ -96,14 +121,16 @@ struct Predicate {
 };
 
 struct OrderTerm {
-  std::string expression;   ///< a column name, or raw SQL when `raw`
+  Expr expression;                       ///< a column name, or grant::raw(...)
   Direction direction = Direction::asc;
-  bool raw = false;
+  bool directed = true;                  ///< false: a raw term that carries its own ASC/DESC
 };
 
 struct JoinTerm {
-  std::string association;  ///< association name, or empty for a raw clause
-  std::string sql;          ///< raw JOIN clause
+  std::string association;  ///< association name (when not raw)
+  bool raw = false;         ///< a grant::raw JOIN clause: sql and binds
+  std::string sql;
+  std::vector<Value> binds;
 };
 
 /// Everything a query says, before SQL.
@@ -114,9 +141,9 @@ struct QuerySpec {
   std::vector<OrderTerm> order;
   std::optional<std::int64_t> limit, offset;
   std::vector<JoinTerm> joins;
-  std::vector<std::string> group;
+  std::vector<Expr> group;
   std::optional<Predicate> having;
-  std::vector<std::string> select;        ///< projection; empty = every model column
+  std::vector<Expr> select;               ///< projection; empty = every model column
   bool distinct = false;
   std::vector<std::string> includes;      ///< associations to preload
   /// An error found while building (e.g. an unknown association in related()); check()
@@ -127,10 +154,27 @@ struct QuerySpec {
   void and_where(Predicate p);
   void or_where(Predicate p);
 
-  /// Throws grant::UnknownColumn (or grant::Error for an unknown association / a wrong
+  /// Throws grant::UnknownColumn, grant::UnknownAssociation (or grant::Error for a wrong
   /// number of binds) if something names what the model does not have. Run before any SQL.
   void check() const;
+  /// Checks one more column position (a terminal's pluck/sum/... argument) the same way.
+  void check(const Expr& column) const;
+
+  /// The column a name written by the user stands for: "column" of the model, or
+  /// "table.column" where table is the model's table or an association joined by name
+  /// (its name or its table). Exact, case-sensitive match; anything else is
+  /// grant::UnknownColumn listing the columns that may be named, with a "did you mean".
+  ColumnRef resolve(std::string_view name) const;
+
+  /// "Invoice.where(...).count()": the operation, for error messages.
+  std::string describe(std::string_view operation) const;
 };
+
+/// Splits the convenience spelling order("created_at DESC, id") into terms: each item is a
+/// name with an optional " ASC" / " DESC" (any case), items separated by "," and optional
+/// single spaces. An item of any other shape is kept whole as a name, so check() rejects it
+/// (grant::UnknownColumn) before any SQL is built.
+std::vector<OrderTerm> parse_order(std::string_view list);
 
 /// Number of '?' placeholders in a raw fragment (outside quoted strings and identifiers).
 std::size_t count_placeholders(std::string_view sql);

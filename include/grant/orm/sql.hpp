@@ -3,7 +3,8 @@
 // Dialect. Every value is a parameter; every identifier goes through Dialect::quote.
 // Implemented in lib/orm/sql_select.cpp, sql_write.cpp, sql_ddl.cpp, sql_where.cpp.
 //
-// The callers run QuerySpec::check() first, so these assume the column names are valid.
+// The callers run QuerySpec::check() first; every name is resolved against the schema
+// again where it is emitted (QuerySpec::resolve), so nothing unchecked reaches the text.
 // Pure functions: safe from any thread.
 #pragma once
 
@@ -28,11 +29,11 @@ Statement first(const QuerySpec& q, const Dialect& d, bool reverse);
 /// is counted as a subquery (so a grouped query counts its groups).
 Statement count(const QuerySpec& q, const Dialect& d);
 /// SELECT <fn>(<column>) over the query's rows (fn: SUM, AVG, MIN, MAX).
-Statement aggregate(const QuerySpec& q, const Dialect& d, std::string_view fn, std::string_view column);
+Statement aggregate(const QuerySpec& q, const Dialect& d, std::string_view fn, const Expr& column);
 /// SELECT 1 ... LIMIT 1.
 Statement exists(const QuerySpec& q, const Dialect& d);
 /// SELECT <column> ... in the query's order and limits.
-Statement pluck(const QuerySpec& q, const Dialect& d, std::string_view column, std::optional<std::int64_t> limit);
+Statement pluck(const QuerySpec& q, const Dialect& d, const Expr& column, std::optional<std::int64_t> limit);
 
 /// UPDATE table SET ... for the query's rows (a subquery on the primary key when the query
 /// has joins, order, limit or offset).
@@ -60,8 +61,8 @@ std::string drop_table(const TableInfo& t, const Dialect& d);
 /// A literal for a DEFAULT clause: numbers and booleans as is, text quoted with '' doubled.
 std::string literal(const Value& v, const Dialect& d);
 
-/// A column reference as SQL: identifiers are quoted (and qualified with the model's table
-/// when bare), raw expressions are kept as written.
-std::string column_ref(const TableInfo& t, const Dialect& d, std::string_view name);
+/// A name the user wrote as SQL: resolved by QuerySpec::resolve (grant::UnknownColumn) and
+/// emitted quoted and qualified with its table ("users"."email").
+std::string column_ref(const QuerySpec& q, const Dialect& d, std::string_view name);
 
 }  // namespace grant::orm::sql

@@ -70,12 +70,17 @@ struct TableInfo {
 
   /// Index of a column by exact name, or nullopt.
   std::optional<std::size_t> find_column(std::string_view name) const;
-  /// Index of a column; throws grant::UnknownColumn naming the model.
+  /// Index of a column; throws grant::UnknownColumn naming the model, listing its columns
+  /// and suggesting a near miss.
   std::size_t column_index(std::string_view name) const;
+  /// The column names, in schema order.
+  std::vector<std::string> column_names() const;
   /// The primary key column; throws grant::Error if the model declares none.
   const ColumnInfo& pk() const;
   std::size_t pk_index() const;
-  /// Throws grant::Error naming the model and the known associations.
+  /// The association of that exact name, or nullptr.
+  const AssociationInfo* find_association(std::string_view name) const;
+  /// Throws grant::UnknownAssociation naming the model and the known associations.
   const AssociationInfo& association(std::string_view name) const;
 };
 
@@ -84,13 +89,11 @@ std::string model_name(const std::type_info& type);
 /// "BlogPost" -> "blog_post".
 std::string snake_case(std::string_view name);
 
-/// Checks a column reference the user wrote against the model (see query.hpp):
-///  - a plain identifier must be a column of `table` (else UnknownColumn);
-///  - "table.column" is checked when the table is the model's own table, otherwise passed;
-///  - anything else (spaces, parentheses, operators: a raw SQL expression) is passed as is;
-///  - an empty or blank name is UnknownColumn.
-void check_column(const TableInfo& table, std::string_view name);
-/// True if `name` is a plain or dotted identifier (letters, digits, '_', '.', '*').
-bool is_identifier(std::string_view name);
+/// A checked column of a query: the table it belongs to (the model's or a joined one).
+struct ColumnRef {
+  const TableInfo* table = nullptr;
+  std::size_t index = 0;
+  const ColumnInfo& column() const { return table->columns[index]; }
+};
 
 }  // namespace grant::orm
