@@ -15,7 +15,7 @@
 #include <grant/runtime.hpp>
 
 #include "lib/logging.hpp"
-#include "lib/runtime_impl.hpp"
+#include "lib/runtime/runtime_impl.hpp"
 
 #include <atomic>
 #include <clocale>

@@ -1,7 +1,7 @@
 // Shard::transaction: BEGIN/COMMIT/ROLLBACK, savepoints for nested calls, and the
 // calling fiber's transaction context.
 //
-// Decisions (see also TxState in drivers/executor/pool.hpp):
+// Decisions (see also TxState in lib/runtime/pool.hpp):
 //  - The outermost call checks out a Lease: it queues on the shard like a job (so it obeys
 //    checkout_timeout: PoolTimeout), and the worker that takes it serves only this
 //    transaction until it ends. The fiber waits on a promise, never blocking its thread.
@@ -22,7 +22,7 @@
 #include <grant/errors.hpp>
 #include <grant/runtime.hpp>
 
-#include "lib/runtime_impl.hpp"
+#include "lib/runtime/runtime_impl.hpp"
 
 #include <boost/fiber/fss.hpp>
 

@@ -1,6 +1,6 @@
 // Pool: the shard's FIFO queue, lazy worker threads and the checkout-time-out reaper.
 // Lease: a transaction's private FIFO on one worker.
-#include "drivers/executor/pool.hpp"
+#include "lib/runtime/pool.hpp"
 
 #include <grant/errors.hpp>
 

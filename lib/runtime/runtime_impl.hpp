@@ -3,8 +3,8 @@
 
 #include <grant/runtime.hpp>
 
-#include "drivers/executor/instruments.hpp"
-#include "drivers/executor/pool.hpp"
+#include "lib/runtime/instruments.hpp"
+#include "lib/runtime/pool.hpp"
 
 #include <memory>
 #include <string>

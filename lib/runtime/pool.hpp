@@ -29,7 +29,7 @@
 #include <grant/runtime.hpp>
 
 #include "drivers/driver.hpp"
-#include "drivers/executor/instruments.hpp"
+#include "lib/runtime/instruments.hpp"
 
 #include <atomic>
 #include <chrono>

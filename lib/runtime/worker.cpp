@@ -1,5 +1,5 @@
 // Worker: one thread, one lazily opened connection; runs jobs and serves transaction leases.
-#include "drivers/executor/pool.hpp"
+#include "lib/runtime/pool.hpp"
 
 #include <grant/errors.hpp>
 

@@ -1,4 +1,4 @@
-#include "drivers/executor/instruments.hpp"
+#include "lib/runtime/instruments.hpp"
 
 #include <grant/errors.hpp>
 
