@@ -35,6 +35,13 @@ inline constexpr std::size_t read_chunk_bytes = 8192;
 /// connection string with any PWD= value masked. Blocking: call on a driver worker only.
 std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options);
 
+/// `connection_string` with every PWD=/Password= value replaced by "***" (the ODBC
+/// layer's one connection-string parser does the work).
+std::string mask_password(const std::string& connection_string);
+/// `text` (say, a driver message) with the PWD=/Password= values of `connection_string`
+/// replaced by "***" wherever they occur.
+std::string hide_password(std::string text, const std::string& connection_string);
+
 /// The connection string with the per-driver defaults added (exposed for tests and logs).
 std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout);
 

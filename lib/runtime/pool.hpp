@@ -1,28 +1,32 @@
-// The blocking-call executor: one Pool per shard, up to pool_size worker threads, each
-// owning one lazily opened connection. Internal to the library (lib/ and drivers/ only).
+// The connection pool of one shard: its connections (slots), the queue of handed-off
+// operations, up to pool_size worker threads and the checkout-time-out reaper. Internal to
+// the library.
 //
-// Shape (see docs in lib/runtime.cpp for the routing rules of detail::submit):
-//  - Jobs wait in the pool's FIFO queue. An idle worker takes the front job and runs it on
-//    its own connection; a connection is only ever touched by the thread that owns it.
-//    A worker that finished a job may poll the queue briefly (worker_spin, default off)
-//    before parking; parked workers wake in LIFO order (docs/runtime.md, "Hand-off").
-//  - Workers start lazily: a job that finds no idle worker starts one, up to pool_size, so
-//    1000 pending jobs still mean at most pool_size threads and connections.
-//  - A reaper thread per pool sleeps until the front job's checkout deadline
-//    (enqueue time + checkout_timeout; FIFO order makes the front the earliest) and fails
-//    every expired job with PoolTimeout, so time-outs are on time even when every worker is
-//    busy for minutes. An idle reaper sleeps checkout_timeout (any job queued later has a
-//    later deadline), so push() wakes it only for an earlier deadline, not on every job.
-//    Exactly one of "a worker takes it" and "the reaper fails it" happens, decided under
-//    the pool mutex.
-//  - A transaction checks out a Lease: it queues like a job; the worker that takes it serves
-//    the lease's private FIFO (the transaction's statements, sync and async, plus BEGIN /
-//    COMMIT / savepoints) until the transaction releases it.
-//  - After each job a connection whose broken() is true is closed; the next job opens a new
-//    one. Nothing is replayed.
+// Shape:
+//  - Connections belong to the pool, not to threads. A Slot is one connection and what
+//    the pool knows about it; it is checked out by one thread at a time: a caller that runs
+//    its own statement (checkout(), blocking only that thread), a worker running queued
+//    operations, or a transaction. At most `size` slots exist. Idle slots form a stack, so
+//    the most recently used connection (hot in the server's caches) is reused first.
+//  - Operations handed off wait in the FIFO queue. A worker takes the front one together
+//    with a slot and keeps that slot while the queue has more (a batch drains without a
+//    wake-up per operation); it returns the slot when the queue is empty or when a
+//    thread is waiting in checkout(). Parked workers wake in LIFO order.
+//  - An operation is run or failed by whoever claims it first (Operation::claimed): a
+//    worker, an awaiting thread that may block (detail::help), or the reaper, which fails
+//    queued operations past their checkout deadline with PoolTimeout.
+//  - A transaction from a fiber with siblings checks out a Lease: it queues like an
+//    operation; the worker that takes it serves the lease's private FIFO until release().
+//    A lease may also be pinned to a slot that a transaction checked out on its own thread
+//    (it started on a thread that could block, then gained sibling fibers): the worker
+//    serves it with that slot and leaves the slot to the transaction.
+//  - Health: a slot records when it was opened and last used, and the last error. A
+//    connection idle longer than validate_idle is checked with a trivial statement before
+//    use; one idle longer than idle_timeout is closed. A broken connection is closed
+//    after the operation that broke it; the next use opens a new one.
 //
-// Thread safety: Pool and Lease are safe from any thread; Worker is used by its own thread
-// only (Worker::current() is how code running inside a job finds it).
+// Thread safety: Pool and Lease are safe from any thread. A Slot is used only by the
+// thread that checked it out.
 #pragma once
 
 #include <grant/async/promise.hpp>
@@ -54,43 +58,82 @@ struct PoolSettings {
   std::chrono::milliseconds checkout_timeout{5000};
   std::chrono::milliseconds query_timeout{0};
   std::chrono::milliseconds connect_timeout{0};
+  /// A connection idle longer than this is validated (a trivial statement) before use; 0 = never.
+  std::chrono::milliseconds validate_idle{30000};
+  /// A connection idle longer than this is closed; 0 = never.
+  std::chrono::milliseconds idle_timeout{600000};
   bool log_parameters = false;
   /// How long a worker that finished a job keeps polling the queue before it parks on its
   /// condition variable (docs/runtime.md, "Hand-off"). 0 = park at once.
   std::chrono::microseconds worker_spin{default_worker_spin()};
 
-  /// 0 (off) unless GRANT_WORKER_SPIN_US says otherwise (read once). Off by default: it
-  /// halved lookup latency on a quiet machine but doubled it at load average 6 on 2 vCPUs
-  /// (docs/runtime.md, "Hand-off").
+  /// 0 (off) unless GRANT_WORKER_SPIN_US says otherwise (read once).
   static std::chrono::microseconds default_worker_spin();
 };
 
-class Worker;
+/// Transaction state of one connection: the only record of it (lib/runtime/transaction.cpp
+/// reads and writes it; the executor only reports failures into it).
+///
+/// Failure rule: any statement that fails inside a transaction (its error seen at the
+/// operation boundary, or a failed-statement event even if the operation swallowed the
+/// error) marks the transaction failed at the current depth. ROLLBACK TO a savepoint
+/// clears failures made at or below it; RELEASE hands them to the enclosing level. COMMIT
+/// of a failed transaction rolls back instead and throws the first error.
+struct TxState {
+  int depth = 0;  ///< 0: none; 1: BEGIN; n > 1: n-1 savepoints open
+  std::exception_ptr error;
+  int error_level = 0;
+  bool error_synthesized = false;  ///< from a statement event; a real exception replaces it
+  bool held = false;               ///< a transaction owns this slot: never reconnect under it
+};
 
-/// A connection checked out by one transaction. The fiber side pushes items; the worker
-/// that took the lease runs them in order until release() and an empty queue.
+/// One connection of a pool.
+struct Slot {
+  std::unique_ptr<Connection> connection;  ///< null until opened, and after it broke
+  TxState tx;
+  Clock::time_point opened{};
+  Clock::time_point last_used{};
+  // The operation running on it now, for statement events.
+  std::chrono::microseconds queue_wait{0};
+  bool async = false;
+};
+
+class Pool;
+
+/// A connection checked out by one transaction of a fiber that must not block its thread.
 class Lease {
  public:
-  using Item = std::function<void(Worker&, std::chrono::microseconds queue_wait)>;
-
-  /// Resolved by the worker once it serves this lease; rejected with PoolTimeout (checkout
+  /// Resolved once a worker serves this lease; rejected with PoolTimeout (checkout
   /// time-out), a connection error, or a shutdown error.
   Promise<bool>& acquired() { return acquired_; }
+  /// Resolved when the worker has stopped using the slot (after release()).
+  Promise<bool>& finished() { return finished_; }
 
-  /// Queues `item` behind everything pushed before. False once released (nothing queued).
-  bool push(Item item);
+  /// A transaction-control step (BEGIN, COMMIT, savepoints): not an operation of its own,
+  /// so it is neither counted nor timed as one.
+  using Control = std::function<void(Pool&, Slot&)>;
+
+  /// Queues `op` (claimed by the caller) or `control` behind everything pushed before.
+  /// False once released (nothing queued).
+  bool push(std::shared_ptr<Operation> op);
+  bool push(Control control);
   /// No more items: the worker finishes what is queued and returns to its pool.
   void release();
+  /// Worker side: runs items on `slot` until released and drained.
+  void serve(Pool& pool, Slot& slot);
 
-  /// Worker side: runs items until released and drained.
-  void serve(Worker& worker);
+  /// The slot the transaction checked out itself, or null (the worker checks one out).
+  Slot* pinned = nullptr;
 
  private:
   struct Queued {
-    Item item;
+    std::shared_ptr<Operation> op;
+    Control control;
     Clock::time_point enqueued;
   };
+  bool push(Queued queued);
   Promise<bool> acquired_;
+  Promise<bool> finished_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Queued> items_;
@@ -104,132 +147,81 @@ class Pool {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  /// Queues a job (FIFO). Never throws: on shutdown the job fails at once.
-  void enqueue(Job job) noexcept;
-  /// Queues a lease checkout behind the jobs already waiting.
+  /// Queues an operation (FIFO). Never throws: on shutdown it fails at once.
+  void enqueue(const std::shared_ptr<Operation>& op) noexcept;
+  /// Queues a lease checkout behind the operations already waiting (a pinned lease is
+  /// served by the next free worker without a checkout).
   void enqueue_lease(std::shared_ptr<Lease> lease) noexcept;
 
-  /// Stops accepting jobs, lets the workers finish the queue, closes every connection and
-  /// joins all threads. Idempotent.
+  /// Checks out a slot for the calling thread, blocking it until one is free. Throws
+  /// PoolTimeout once `since + checkout_timeout` has passed, or Error on shutdown.
+  Slot& checkout(Clock::time_point since);
+  /// Returns a slot checked out with checkout(); closes its connection if it is broken.
+  void checkin(Slot& slot) noexcept;
+
+  /// The slot's connection, opened (or validated, or replaced) as needed. Throws the
+  /// driver's error (shard named, password masked).
+  Connection& connect(Slot& slot);
+  /// Closes the connection when it is broken (after each operation).
+  void after_use(Slot& slot) noexcept;
+  void close(Slot& slot) noexcept;
+
+  /// Stops accepting operations, lets the workers finish the queue, closes every
+  /// connection and joins all threads. Idempotent.
   void stop();
 
   PoolStats stats() const;
   const PoolSettings& settings() const { return settings_; }
   Instruments& instruments() { return instruments_; }
 
-  // Worker callbacks.
-  void note_open();
-  void note_close();
-
  private:
   struct Queued {
-    Job job;
+    std::shared_ptr<Operation> op;
     std::shared_ptr<Lease> lease;
     Clock::time_point enqueued;
   };
-  void push(Queued queued) noexcept;
-  static void fail(Instruments& instruments, const std::string& shard, Queued& queued, std::exception_ptr error);
-  /// One parked worker: it sleeps on its own condition variable so that push() can wake
-  /// the most recently parked one (LIFO keeps one thread, connection and server backend hot
-  /// when jobs come one at a time).
   struct Parked {
     std::condition_variable cv;
     bool woken = false;
   };
+  void push(Queued queued) noexcept;
+  void fail(Queued& queued, std::exception_ptr error) noexcept;
+  bool slot_free_locked() const noexcept { return !idle_.empty() || slots_.size() < settings_.size; }
+  Slot* take_slot_locked();
+  void return_slot_locked(Slot* slot) noexcept;
   void wake_one_locked();
   bool spin_for_job() const noexcept;
-  void worker_main(Worker& worker);
+  void worker_main();
   void reaper_main();
+  void note_failure(const std::string& message) noexcept;
+  void note_success() noexcept;
+  void run_queued(Slot* slot, Queued& queued);
 
   PoolSettings settings_;
   Instruments& instruments_;
 
   mutable std::mutex mutex_;
   std::condition_variable reaper_cv_;
+  std::condition_variable checkout_cv_;
   std::deque<Queued> queue_;
-  std::atomic<std::size_t> queued_{0};  ///< queue_.size(), readable without the mutex (spinning)
-  std::vector<Parked*> parked_;         ///< parked workers, most recent last
-  // The reaper's current wake-up time; push() notifies it only for an earlier deadline.
+  std::deque<std::shared_ptr<Lease>> pinned_;  ///< pinned leases waiting for a worker
+  std::atomic<std::size_t> queued_{0};           ///< queue_.size(), readable without the mutex
+  std::vector<Parked*> parked_;
   Clock::time_point reaper_until_ = Clock::time_point::max();
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Slot*> idle_;  ///< free slots, most recently used last
   std::vector<std::thread> threads_;
   std::thread reaper_;
-  std::size_t idle_ = 0;
+  std::size_t workers_ = 0;
+  std::size_t idle_workers_ = 0;
   std::size_t busy_ = 0;
+  std::size_t waiting_ = 0;
   std::size_t open_ = 0;
   std::size_t max_open_ = 0;
+  std::size_t failures_in_row_ = 0;
+  std::size_t replaced_ = 0;
+  std::string last_error_;
   bool stopping_ = false;
-};
-
-/// Transaction bookkeeping of one connection; touched only by the worker thread owning it.
-///
-/// Failure rule: any statement that fails inside a transaction (its error seen at the job
-/// boundary, or a failed-statement event even if the job swallowed the error) marks the
-/// transaction failed at the current depth. ROLLBACK TO a savepoint clears failures made
-/// at or below it (the savepoint restored a consistent state); RELEASE hands them to the
-/// enclosing level. COMMIT of a failed transaction rolls back instead and throws the first
-/// error, so a partial state is never committed (psqlODBC's statement-level rollback would
-/// otherwise keep the statements around the failed one).
-struct TxState {
-  int depth = 0;  ///< 0: none; 1: BEGIN; n > 1: n-1 savepoints open
-  std::exception_ptr error;
-  int error_level = 0;
-  bool error_synthesized = false;  ///< from a statement event; a real exception replaces it
-};
-
-/// One worker thread's state: its connection and what job it is running.
-class Worker {
- public:
-  Worker(Pool& pool);
-  ~Worker();
-
-  /// The worker whose thread this is, if it is running a job of `pool` right now.
-  static Worker* running_for(const Pool& pool) noexcept;
-  /// Marks the calling thread as this worker's (worker_main does it once).
-  void bind_thread() noexcept;
-
-  Pool& pool() { return pool_; }
-  const std::string& shard() const;
-
-  /// Runs `job` on the connection (opened if needed) with timing, metrics, logs and the
-  /// transaction failure rule. Never throws; a job runs inline inside another job through
-  /// this too (queue_wait 0).
-  void execute(Job& job, std::chrono::microseconds queue_wait) noexcept;
-  /// Opens the connection if needed, resolves the lease's acquired() and serves it.
-  void serve(Lease& lease, std::chrono::microseconds queue_wait) noexcept;
-  /// Closes the connection if it is broken (between jobs).
-  void after_job() noexcept;
-  void close() noexcept;
-
-  /// The connection, opened on first use. Throws the driver's error (shard named, PWD masked).
-  Connection& connection();
-  bool broken() const noexcept;
-  TxState& tx() { return tx_; }
-
-  // Transaction control on this connection; worker thread only. See TxState.
-  void tx_begin();
-  void tx_commit();
-  void tx_rollback() noexcept;
-  void tx_savepoint();
-  void tx_release();
-  void tx_rollback_to();
-
- private:
-  void on_statement(StatementEvent& event);
-  void note_failure(std::exception_ptr error) noexcept;
-  [[noreturn]] void throw_lost() const;
-
-  Pool& pool_;
-  std::unique_ptr<Connection> connection_;
-  TxState tx_;
-  int running_ = 0;  ///< nesting depth of execute() on this thread
-  bool leased_ = false;
-  struct Current {
-    std::chrono::microseconds queue_wait{0};
-    bool async = false;
-    bool counted = false;  ///< note_job_outcome() already counted this job
-  } current_;
-  friend void grant::detail::note_job_outcome(bool) noexcept;
 };
 
 /// Rethrows `error`; but when the connection turned out to be lost (`lost`) and `error` is a
@@ -237,8 +229,5 @@ class Worker {
 /// inside a transaction as "[HY000] internal SAVEPOINT failed"), throws a ConnectionLost
 /// carrying its SQLSTATE, SQL and message instead, so callers can tell a lost transaction.
 [[noreturn]] void rethrow_transaction_error(std::exception_ptr error, bool lost);
-
-/// "Pwd=secret" -> "Pwd=***" (any case, braces too), for messages and logs.
-std::string mask_password(const std::string& connection_string);
 
 }  // namespace grant::detail
