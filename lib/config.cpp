@@ -124,6 +124,10 @@ Config Config::from_file(const std::string& path) {
           config.query_timeout = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
         } else if (key == "connect_timeout_ms") {
           config.connect_timeout = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
+        } else if (key == "validate_idle_ms") {
+          config.validate_idle = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
+        } else if (key == "idle_timeout_ms") {
+          config.idle_timeout = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
         } else if (key == "log_level") {
           check_log_level(path, where_key, value);
           config.log_level = value;
@@ -131,8 +135,8 @@ Config Config::from_file(const std::string& path) {
           config.log_parameters = parse_bool(path, where_key, value);
         } else {
           fail(path, where_key,
-               "unknown key (known: pool_size, checkout_timeout_ms, query_timeout_ms, connect_timeout_ms, log_level, "
-               "log_parameters)");
+               "unknown key (known: pool_size, checkout_timeout_ms, query_timeout_ms, connect_timeout_ms, "
+               "validate_idle_ms, idle_timeout_ms, log_level, log_parameters)");
         }
       }
     } else if (section.rfind("shard.", 0) == 0 && section.size() > 6) {

@@ -8,7 +8,6 @@
 #include "lib/runtime/transaction.hpp"
 
 #include <boost/fiber/context.hpp>
-#include <boost/fiber/scheduler.hpp>
 
 namespace grant::detail {
 namespace {
@@ -31,10 +30,10 @@ Slot* running_for(const Pool& pool) noexcept {
 
 bool may_block() noexcept {
   if (fiber::detail::live_fibers_here() != 0) return false;
-  auto* context = boost::fibers::context::active();
   // A fiber that is not the thread's main fiber has at least the main fiber as a sibling.
-  if (!context->is_context(boost::fibers::type::main_context)) return false;
-  return !context->get_scheduler()->has_ready_fibers();
+  // (scheduler::has_ready_fibers() cannot help here: Boost.Fiber 1.74 keeps the dispatcher
+  // context in the ready queue whenever another fiber runs, so it is always true.)
+  return boost::fibers::context::active()->is_context(boost::fibers::type::main_context);
 }
 
 void execute(Pool& pool, Slot& slot, Operation& op, std::chrono::microseconds queue_wait) noexcept {

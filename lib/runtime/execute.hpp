@@ -27,10 +27,10 @@ Slot* running_for(const Pool& pool) noexcept;
 /// Never throws. The caller must have claimed `op`.
 void execute(Pool& pool, Slot& slot, Operation& op, std::chrono::microseconds queue_wait) noexcept;
 
-/// Whether the calling thread may block without holding up another fiber: it is not a
-/// fiber started by grant::fiber::spawn, no such fiber is alive on this thread, and the
-/// thread's Boost.Fiber scheduler has no ready fiber. docs/threading.md states what it
-/// cannot see (fibers started with boost::fibers::fiber directly that are suspended).
+/// Whether the calling thread may block without holding up another fiber: the caller is
+/// the thread's main fiber and no fiber started by grant::fiber::spawn is alive on this
+/// thread. docs/threading.md states what it cannot see (fibers started with
+/// boost::fibers::fiber directly).
 bool may_block() noexcept;
 
 }  // namespace grant::detail

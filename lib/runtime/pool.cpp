@@ -214,9 +214,13 @@ Connection& Pool::connect(Slot& slot) {
     } else if (settings_.validate_idle.count() > 0 && idle > settings_.validate_idle) {
       // A trivial statement through the driver, not counted as the user's: a connection that
       // the server or a firewall dropped while idle fails here instead of in the job.
+      slot.validating = true;
       try {
         slot.connection->query(Statement{"SELECT 1", {}});
+        slot.validating = false;
+        slot.last_used = now;
       } catch (const std::exception& e) {
+        slot.validating = false;
         instruments_.log().warn("[{}] an idle connection failed validation ({}); reconnecting", settings_.shard,
                                 e.what());
         note_failure(e.what());
@@ -233,6 +237,7 @@ Connection& Pool::connect(Slot& slot) {
   options.busy_timeout = settings_.checkout_timeout;
   options.log_parameters = settings_.log_parameters;
   options.on_statement = [this, &slot](StatementEvent& event) {
+    if (slot.validating) return;
     event.queue_wait = slot.queue_wait;
     event.async = slot.async;
     event.thread = std::this_thread::get_id();

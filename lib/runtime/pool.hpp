@@ -96,6 +96,7 @@ struct Slot {
   // The operation running on it now, for statement events.
   std::chrono::microseconds queue_wait{0};
   bool async = false;
+  bool validating = false;  ///< the pool's own health check: not the user's statement
 };
 
 class Pool;

@@ -53,6 +53,8 @@ void validate(const Config& config) {
   if (config.checkout_timeout.count() <= 0) fail("checkout_timeout", "must be positive");
   if (config.query_timeout.count() < 0) fail("query_timeout", "must not be negative");
   if (config.connect_timeout.count() < 0) fail("connect_timeout", "must not be negative");
+  if (config.validate_idle.count() < 0) fail("validate_idle", "must not be negative");
+  if (config.idle_timeout.count() < 0) fail("idle_timeout", "must not be negative");
   if (!detail::valid_log_level(config.log_level)) fail("log_level", "unknown level \"" + config.log_level + "\"");
   std::set<std::string> names;
   for (const auto& s : config.shards) {
@@ -85,6 +87,8 @@ RuntimeImpl::RuntimeImpl(Config c) : config(std::move(c)), logger(grant_logger()
     settings.query_timeout = config.query_timeout;
     settings.connect_timeout = config.connect_timeout;
     settings.log_parameters = config.log_parameters;
+    settings.validate_idle = config.validate_idle;
+    settings.idle_timeout = config.idle_timeout;
     shards.push_back(std::make_unique<ShardImpl>(s.name, std::move(settings), instruments));
   }
 }
