@@ -8,6 +8,7 @@
 
 #include "lib/logging.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
@@ -25,11 +26,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
   throw ConfigError(where + ": " + key + ": " + what);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // Boost's INI reader keeps "8   ; comment" as the value. A comment starts at ';' or '#'
@@ -61,7 +57,7 @@ std::int64_t parse_integer(const std::string& where, const std::string& key, con
 }
 
 bool parse_bool(const std::string& where, const std::string& key, const std::string& text) {
-  std::string t = lower(text);
+  std::string t = boost::algorithm::to_lower_copy(text);
   if (t == "true" || t == "1" || t == "yes" || t == "on") return true;
   if (t == "false" || t == "0" || t == "no" || t == "off") return false;
   fail(where, key, "not a boolean (true/false): \"" + text + "\"");
@@ -186,7 +182,7 @@ Config& Config::apply_env() {
     auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     std::string var = entry.substr(0, eq);
-    std::string name = lower(var.substr(prefix.size()));
+    std::string name = boost::algorithm::to_lower_copy(var.substr(prefix.size()));
     std::string connection = entry.substr(eq + 1);
     if (name.empty()) fail("environment", var, "no shard name after GRANT_SHARD_");
     if (connection.empty()) fail("environment", var, "empty connection string");

@@ -7,6 +7,7 @@
 #include "lib/runtime/execute.hpp"
 #include "lib/runtime/transaction.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace grant::detail {
@@ -295,7 +296,7 @@ void Pool::after_use(Slot& slot) noexcept {
     close(slot);
     std::lock_guard lock(mutex_);
     ++replaced_;
-  } else if (slot.connection) {
+  } else if (slot.connection && failures_in_row_.load(std::memory_order_relaxed) != 0) {
     note_success();
   }
 }
@@ -511,7 +512,9 @@ PoolStats Pool::stats() const {
   s.size = settings_.size;
   s.open = open_;
   s.busy = busy_;
-  s.queued = queue_.size();
+  // Operations an awaiting thread took over stay in the queue until a worker drops them.
+  s.queued = std::count_if(queue_.begin(), queue_.end(),
+                           [](const Queued& q) { return !q.op || !q.op->claimed.load(std::memory_order_relaxed); });
   s.max_open_seen = max_open_;
   s.waiting = waiting_;
   std::size_t idle_open = 0;

@@ -219,7 +219,7 @@ class Pool {
   std::size_t waiting_ = 0;
   std::size_t open_ = 0;
   std::size_t max_open_ = 0;
-  std::size_t failures_in_row_ = 0;
+  std::atomic<std::size_t> failures_in_row_{0};  ///< written under mutex_; read without it
   std::size_t replaced_ = 0;
   std::string last_error_;
   bool stopping_ = false;
