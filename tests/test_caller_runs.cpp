@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(a_sync_call_from_a_fiber_with_siblings_does_not_block_them)
   BOOST_TEST_MESSAGE("slow statement took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
                                             << " ms, sibling ticked " << ticks_during << " times");
   BOOST_CHECK(took >= 100ms);        // it was slow enough to matter
-  BOOST_CHECK_GE(ticks_during, 10);  // and the sibling kept running meanwhile
+  BOOST_CHECK_GE(ticks_during, 5);  // and the sibling kept running meanwhile (blocked: 1 or 2)
   auto seen = log.seen();
   BOOST_REQUIRE_EQUAL(seen.size(), 1u);
   BOOST_CHECK(seen[0] != std::this_thread::get_id());
@@ -156,6 +156,12 @@ BOOST_AUTO_TEST_CASE(an_await_that_takes_a_queued_op_and_a_worker_never_both_run
             (std::this_thread::get_id() == me ? on_caller : on_worker).fetch_add(1);
             return k;
           }));
+        }
+        if ((start / batch) % 5 == 0) {
+          // Leave every fifth batch to the workers for a while: both paths must be taken.
+          auto until = std::chrono::steady_clock::now() + 5s;
+          while (!pending.back().completed() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(100us);
         }
         for (int i = 0; i < batch; ++i)
           if (pending[i].await() != t * per_thread + start + i) ++wrong;
@@ -305,7 +311,7 @@ BOOST_AUTO_TEST_CASE(a_transaction_that_spawns_fibers_stops_blocking_its_thread)
     BOOST_CHECK_EQUAL(rt_test::count(shard, "cr_tx_spawn"), 2);
   });
   ticker.join();
-  BOOST_CHECK_GE(ticks, 10);
+  BOOST_CHECK_GE(ticks, 5);  // blocked for the statement, it would tick once or twice
   BOOST_CHECK_EQUAL(rt_test::count(shard, "cr_tx_spawn"), 2);
   BOOST_CHECK_EQUAL(shard.pool_stats().busy, 0u);
 }
