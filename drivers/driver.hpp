@@ -1,4 +1,4 @@
-// The driver contract: how the executor opens connections. Small on purpose; everything a
+// The driver contract: how the runtime's pools open connections. Small on purpose; everything a
 // job can do with an open connection is grant::Connection (include/grant/connection.hpp).
 // Nothing here includes <sql.h>: ODBC stays inside drivers/odbc/.
 #pragma once
@@ -32,8 +32,16 @@ inline constexpr std::size_t read_chunk_bytes = 8192;
 /// Opens a connection from a DSN or connection string, adding the per-driver defaults of
 /// DESIGN.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
 /// Throws ConnectionLost (SQLSTATE 08xxx) or DatabaseError naming the shard and the
-/// connection string with any PWD= value masked. Blocking: call on a driver worker only.
+/// connection string with any PWD= value masked. Blocking: the runtime calls it on the
+/// thread that checked out the pool slot (a worker, or a caller that may block).
 std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options);
+
+/// `connection_string` with every PWD=/Password= value replaced by "***" (the ODBC
+/// layer's one connection-string parser does the work).
+std::string mask_password(const std::string& connection_string);
+/// `text` (say, a driver message) with the PWD=/Password= values of `connection_string`
+/// replaced by "***" wherever they occur.
+std::string hide_password(std::string text, const std::string& connection_string);
 
 /// The connection string with the per-driver defaults added (exposed for tests and logs).
 std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout);

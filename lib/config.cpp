@@ -8,6 +8,7 @@
 
 #include "lib/logging.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
@@ -25,11 +26,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& where, const std::string& key, const std::string& what) {
   throw ConfigError(where + ": " + key + ": " + what);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 // Boost's INI reader keeps "8   ; comment" as the value. A comment starts at ';' or '#'
@@ -61,7 +57,7 @@ std::int64_t parse_integer(const std::string& where, const std::string& key, con
 }
 
 bool parse_bool(const std::string& where, const std::string& key, const std::string& text) {
-  std::string t = lower(text);
+  std::string t = boost::algorithm::to_lower_copy(text);
   if (t == "true" || t == "1" || t == "yes" || t == "on") return true;
   if (t == "false" || t == "0" || t == "no" || t == "off") return false;
   fail(where, key, "not a boolean (true/false): \"" + text + "\"");
@@ -124,6 +120,10 @@ Config Config::from_file(const std::string& path) {
           config.query_timeout = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
         } else if (key == "connect_timeout_ms") {
           config.connect_timeout = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
+        } else if (key == "validate_idle_ms") {
+          config.validate_idle = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
+        } else if (key == "idle_timeout_ms") {
+          config.idle_timeout = std::chrono::milliseconds{parse_integer(path, where_key, value, 0)};
         } else if (key == "log_level") {
           check_log_level(path, where_key, value);
           config.log_level = value;
@@ -131,8 +131,8 @@ Config Config::from_file(const std::string& path) {
           config.log_parameters = parse_bool(path, where_key, value);
         } else {
           fail(path, where_key,
-               "unknown key (known: pool_size, checkout_timeout_ms, query_timeout_ms, connect_timeout_ms, log_level, "
-               "log_parameters)");
+               "unknown key (known: pool_size, checkout_timeout_ms, query_timeout_ms, connect_timeout_ms, "
+               "validate_idle_ms, idle_timeout_ms, log_level, log_parameters)");
         }
       }
     } else if (section.rfind("shard.", 0) == 0 && section.size() > 6) {
@@ -182,7 +182,7 @@ Config& Config::apply_env() {
     auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     std::string var = entry.substr(0, eq);
-    std::string name = lower(var.substr(prefix.size()));
+    std::string name = boost::algorithm::to_lower_copy(var.substr(prefix.size()));
     std::string connection = entry.substr(eq + 1);
     if (name.empty()) fail("environment", var, "no shard name after GRANT_SHARD_");
     if (connection.empty()) fail("environment", var, "empty connection string");

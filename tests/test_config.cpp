@@ -68,6 +68,8 @@ pool_size = 3              ; connections per shard
 checkout_timeout_ms = 250
 query_timeout_ms = 1500
 connect_timeout_ms = 2500
+validate_idle_ms = 700
+idle_timeout_ms = 0        ; never
 log_level = debug          # trace|debug|...
 log_parameters = true
 
@@ -83,6 +85,8 @@ checkout_timeout_ms = 42
   BOOST_CHECK_EQUAL(c.checkout_timeout.count(), 250);
   BOOST_CHECK_EQUAL(c.query_timeout.count(), 1500);
   BOOST_CHECK_EQUAL(c.connect_timeout.count(), 2500);
+  BOOST_CHECK_EQUAL(c.validate_idle.count(), 700);
+  BOOST_CHECK_EQUAL(c.idle_timeout.count(), 0);
   BOOST_CHECK_EQUAL(c.log_level, "debug");
   BOOST_CHECK(c.log_parameters);
   BOOST_REQUIRE_EQUAL(c.shards.size(), 2u);
@@ -104,6 +108,8 @@ BOOST_AUTO_TEST_CASE(defaults_when_grant_section_is_absent) {
   grant::Config c = grant::Config::from_file(file.str());
   BOOST_CHECK_EQUAL(c.pool_size, 8u);
   BOOST_CHECK_EQUAL(c.checkout_timeout.count(), 5000);
+  BOOST_CHECK_EQUAL(c.validate_idle.count(), 30000);
+  BOOST_CHECK_EQUAL(c.idle_timeout.count(), 600000);
   BOOST_CHECK_EQUAL(c.log_level, "info");
   BOOST_CHECK(!c.log_parameters);
 }

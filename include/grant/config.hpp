@@ -25,7 +25,8 @@ struct ShardConfig {
 /// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, log_level "info".
 ///
 /// INI form (Boost.PropertyTree), keys under [grant]: pool_size, checkout_timeout_ms,
-/// query_timeout_ms, connect_timeout_ms, log_level, log_parameters; and one [shard.NAME] section per shard with
+/// query_timeout_ms, connect_timeout_ms, validate_idle_ms, idle_timeout_ms, log_level,
+/// log_parameters; and one [shard.NAME] section per shard with
 /// connection (required), pool_size, checkout_timeout_ms. Unknown keys and sections are
 /// errors, so a typo never passes silently.
 struct Config {
@@ -38,6 +39,13 @@ struct Config {
   /// up; psqlODBC and MariaDB honour it). Without it a server that accepts TCP but never
   /// answers (hung, stopped) keeps a worker, and the await, waiting forever. 0 = none.
   std::chrono::milliseconds connect_timeout{10000};
+  /// A pooled connection idle longer than this is checked with a trivial statement
+  /// ("SELECT 1", not counted in Metrics or hooks) before it is used; one that fails is
+  /// replaced. 0 = never. Default 30 s.
+  std::chrono::milliseconds validate_idle{30000};
+  /// A pooled connection idle longer than this is closed (it reopens on next use).
+  /// 0 = never. Default 10 min.
+  std::chrono::milliseconds idle_timeout{600000};
   /// trace|debug|info|warn|error|off. GRANT_LOG_LEVEL overrides it.
   std::string log_level = "info";
   /// Whether error messages and logs may show parameter values (off: values may be secrets).

@@ -1,8 +1,8 @@
 // grant::Connection — one open database connection, as the ORM sees it inside a job.
 //
-// The ODBC implementation lives in drivers/odbc/. A Connection is owned by exactly one
-// driver worker thread and must only be used from inside a job that the executor runs on
-// that thread (Shard::run); never keep a reference beyond the job.
+// The ODBC implementation lives in drivers/odbc/. A Connection belongs to its shard's pool
+// and is used by one thread at a time, the one running the operation it was handed to
+// (Shard::run): use it only inside that function and never keep a reference beyond it.
 #pragma once
 
 #include <grant/dialect.hpp>

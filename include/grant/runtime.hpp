@@ -1,9 +1,11 @@
-// grant::Runtime and grant::Shard — the process-wide owner of shards, pools, driver
-// workers and logging, and the one door through which every statement reaches a database.
+// grant::Runtime and grant::Shard — the process-wide owner of shards, their connection pools
+// and logging, and the one door through which every statement reaches a database.
 //
-// Every operation, sync or async, ORM or raw SQL, becomes a job: a function of
-// grant::Connection& that a driver worker runs on a pooled connection of one shard.
-// Shard::run() submits a job and returns an AsyncResult; the sync API awaits it.
+// Every operation, sync or async, ORM or raw SQL, is a function of grant::Connection& run
+// on a pooled connection of one shard. Where it runs (docs/runtime.md, "Where a statement
+// runs"): a synchronous call from a thread that may block (docs/threading.md) checks out a
+// connection and runs on the calling thread; an async_* call, or any call from a fiber
+// whose thread has other fibers, is handed to one of the shard's worker threads.
 //
 // Thread and fiber safety: Runtime and Shard may be used from any thread and fiber at once.
 // Construct exactly one Runtime per process, before any fiber uses the library, and
@@ -20,8 +22,11 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <atomic>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -36,6 +41,7 @@ struct StatementEvent {
   std::chrono::microseconds queue_wait{0};    ///< time the job waited for a connection
   bool async = false;                         ///< issued through an async_* call
   bool ok = true;                             ///< false if the statement failed
+  std::thread::id thread;                     ///< the thread that ran it (the caller's, for a sync call that ran there)
 };
 
 /// Counters since the runtime started (the seed's metrics snapshot).
@@ -53,34 +59,79 @@ struct PoolStats {
   std::size_t busy = 0;          ///< connections running a job or leased
   std::size_t queued = 0;        ///< jobs waiting for a connection
   std::size_t max_open_seen = 0; ///< high-water mark of `open`
+  std::size_t waiting = 0;       ///< threads blocked in a checkout (sync calls that run on their own thread)
+  std::size_t idle = 0;          ///< open connections not checked out
+  std::size_t failures_in_row = 0; ///< consecutive connection failures (connect errors, broken connections); 0 after a success
+  std::size_t replaced = 0;      ///< broken or expired connections closed so far
+  std::string last_error;        ///< the last connection failure's message (password masked), empty if none
 };
 
 namespace detail {
 class ShardImpl;
 class RuntimeImpl;
 
-/// A type-erased job. `run` is called on a driver worker with a connection of the shard;
-/// `fail` is called instead (on any thread) when the job cannot run: unknown shard, pool
-/// time-out, shutdown. Exactly one of them is called, exactly once. `run` reports its own
-/// failure by settling its promise and then rethrowing: the executor catches everything at
-/// the job boundary, counts the job as failed (Metrics::ops_failed) unless
-/// note_job_outcome() did, and applies the transaction failure rule (Shard::transaction).
-struct Job {
-  std::function<void(Connection&)> run;
-  std::function<void(std::exception_ptr)> fail;
+/// One Shard::run_on call in flight: the function, its result and its promise in one
+/// allocation. Opaque to users; only the runtime (lib/runtime/) calls these members. Whoever
+/// first sets `claimed` (a worker, the awaiting thread, the pool's time-out reaper) either
+/// runs it (run() then settle()) or fails it; nobody else touches it.
+class Operation {
+ public:
+  virtual ~Operation() = default;
+  /// Runs the function and keeps its value; returns its error (null on success). The
+  /// promise is settled only by settle(), after the runtime has counted the outcome.
+  virtual std::exception_ptr run(Connection& connection) noexcept = 0;
+  virtual void settle() noexcept = 0;
+  /// Settles the promise with `error` without running the function.
+  virtual void fail(std::exception_ptr error) noexcept = 0;
+
   bool async = false;
+  std::atomic<bool> claimed{false};
+  ShardImpl* queued_on = nullptr;  ///< set while it waits in a pool queue (an awaiter may take it)
+  std::chrono::steady_clock::time_point queued_at{};
 };
 
-/// Called by a job's `run` right before it settles its promise, from the worker thread:
-/// counts the outcome (Metrics) so that the counters already include this job when an
-/// awaiting fiber wakes up. Jobs that do not call it are counted when `run` returns.
-void note_job_outcome(bool ok) noexcept;
+template <class T, class F>
+class OperationFor final : public Operation {
+ public:
+  OperationFor(F fn, Promise<T> promise) : fn_(std::move(fn)), promise_(std::move(promise)) {}
+  std::exception_ptr run(Connection& connection) noexcept override {
+    try {
+      value_.emplace(fn_(connection));
+      return nullptr;
+    } catch (...) {
+      error_ = std::current_exception();
+      return error_;
+    }
+  }
+  void settle() noexcept override {
+    if (!promise_) return;
+    if (error_ || !value_) {
+      promise_->reject(error_);
+    } else {
+      promise_->resolve(std::move(*value_));
+    }
+    promise_.reset();  // the promise's helper points back here: no cycle once settled
+  }
+  void fail(std::exception_ptr error) noexcept override {
+    if (!promise_) return;
+    promise_->reject(std::move(error));
+    promise_.reset();
+  }
 
-/// Routes `job` to shard `shard`: inside an open transaction of this fiber on that shard,
-/// to the transaction's connection (after what was issued before); from a worker already
-/// running a job of that shard, inline on that job's connection; otherwise to the shard's
-/// pool queue. Never throws: failures go to job.fail.
-void submit(std::string_view shard, Job job) noexcept;
+ private:
+  F fn_;
+  std::optional<Promise<T>> promise_;
+  std::optional<T> value_;
+  std::exception_ptr error_;
+};
+
+/// Hands `op` to the runtime (lib/runtime/runtime.cpp has the routing rules). Never
+/// throws: every failure settles the op's promise.
+void dispatch(std::string_view shard, const std::shared_ptr<Operation>& op) noexcept;
+
+/// Promise helper of a dispatched op: when the op still waits in a pool queue and the
+/// awaiting thread may block, claims it and runs it on that thread.
+void help(void* operation) noexcept;
 }  // namespace detail
 
 /// One named database: its pool and its raw SQL interface. Obtained from Runtime::shard().
@@ -90,7 +141,9 @@ class Shard {
   const std::string& name() const;
 
   /// Runs `fn(Connection&)` on a pooled connection of this shard and returns its result.
-  /// Never throws at the call site: every error is delivered by await().
+  /// With async = false and a caller that may block (docs/threading.md) it runs on the
+  /// calling thread before run() returns; otherwise on a worker, started at once. Never
+  /// throws at the call site: every error is delivered by await().
   template <class F>
   auto run(F fn, bool async = true) const -> AsyncResult<std::decay_t<std::invoke_result_t<F&, Connection&>>> {
     return run_on(name(), std::move(fn), async);
@@ -127,24 +180,10 @@ class Shard {
       -> AsyncResult<std::decay_t<std::invoke_result_t<F&, Connection&>>> {
     using T = std::decay_t<std::invoke_result_t<F&, Connection&>>;
     Promise<T> promise;
-    detail::Job job;
-    job.async = async;
-    job.run = [promise, fn = std::move(fn)](Connection& c) mutable {
-      std::exception_ptr error;
-      try {
-        auto value = fn(c);
-        detail::note_job_outcome(true);
-        promise.resolve(std::move(value));
-        return;
-      } catch (...) {
-        error = std::current_exception();
-      }
-      detail::note_job_outcome(false);
-      promise.reject(error);
-      std::rethrow_exception(error);  // the executor applies the transaction failure rule
-    };
-    job.fail = [promise](std::exception_ptr e) mutable { promise.reject(std::move(e)); };
-    detail::submit(shard, std::move(job));
+    std::shared_ptr<detail::Operation> op = std::make_shared<detail::OperationFor<T, F>>(std::move(fn), promise);
+    op->async = async;
+    promise.set_helper(op, &detail::help);
+    detail::dispatch(shard, op);
     return AsyncResult<T>{std::move(promise)};
   }
 
@@ -176,12 +215,12 @@ class Runtime {
 
   Metrics metrics() const;
 
-  /// Registers a hook called (on the worker thread, synchronously) after every statement.
+  /// Registers a hook called synchronously after every statement, on the thread that ran
+  /// it (a worker, or the caller for a sync call that ran on its own thread).
   /// Returns an id for remove_statement_hook. For tests and instrumentation.
   std::size_t add_statement_hook(std::function<void(const StatementEvent&)> hook);
   void remove_statement_hook(std::size_t id);
 
-  detail::RuntimeImpl& impl() { return *impl_; }
 
  private:
   std::unique_ptr<detail::RuntimeImpl> impl_;

@@ -9,6 +9,11 @@
 
 namespace grant::fiber::detail {
 
+std::size_t& live_fibers_here() noexcept {
+  thread_local std::size_t count = 0;
+  return count;
+}
+
 void report_unhandled(std::exception_ptr error) noexcept {
   std::string message = "unknown exception";
   try {

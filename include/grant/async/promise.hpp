@@ -80,6 +80,9 @@ class Promise {
     // write copies its record back, validation errors included, even when it throws).
     std::function<void()> on_first_finish;
     std::once_flag first_finish;
+    // The runtime's helper (set_helper): tried once by get() before it waits.
+    std::weak_ptr<void> helper;
+    void (*help)(void*) = nullptr;
   };
 
  public:
@@ -103,6 +106,9 @@ class Promise {
   /// Waits (fiber-suspending) and returns the value or rethrows the error. Idempotent:
   /// every call returns the same object or rethrows the same exception.
   const T& get() const {
+    if (s_->help && !s_->done.load(std::memory_order_acquire)) {
+      if (auto helper = s_->helper.lock()) s_->help(helper.get());
+    }
     // `done` is stored (release) after the value or error, under the mutex, so once it is
     // seen the result is readable without waiting for the fiber future too.
     if (!detail::spin_until_done(s_->done)) s_->ready.wait();
@@ -142,6 +148,15 @@ class Promise {
   /// the error — runs once, in its own thread, before it returns or throws. Must be set
   /// before the promise can be awaited. Used by async record writes (model.hpp).
   void set_on_first_finish(std::function<void()> fn) { s_->on_first_finish = std::move(fn); }
+
+  /// Installs what get() calls, on the getter's thread, before waiting for an unsettled
+  /// promise: `help(helper.get())` while `helper` is alive. The runtime uses it to run a
+  /// still-queued operation on an awaiting thread that may block instead of waking a worker.
+  /// Must be set before the promise can be awaited. Never called by get_for().
+  void set_helper(std::weak_ptr<void> helper, void (*help)(void*)) {
+    s_->helper = std::move(helper);
+    s_->help = help;
+  }
 
   /// The settled value, or rethrows the error, without running the first-get hook.
   /// Precondition: completed(). For continuations (AsyncResult::then, coordinators' peeks).

@@ -34,6 +34,20 @@ struct FiberOutcome {
   bool detached = false;
 };
 
+/// Fibers started by spawn() on the calling thread that have not finished yet. The
+/// runtime reads it to decide whether a call may block its thread (docs/threading.md).
+/// (lib/fiber/spawn.cpp)
+std::size_t& live_fibers_here() noexcept;
+
+/// Counts one live spawned fiber for as long as it exists (created and destroyed on the
+/// fiber's own thread: fibers never migrate).
+struct LiveFiber {
+  LiveFiber() noexcept { ++live_fibers_here(); }
+  ~LiveFiber() { --live_fibers_here(); }
+  LiveFiber(const LiveFiber&) = delete;
+  LiveFiber& operator=(const LiveFiber&) = delete;
+};
+
 /// Reports an exception that escaped a detached fiber: to the "grant" spdlog logger when
 /// there is one, else to stderr. Never throws. (lib/fiber/spawn.cpp)
 void report_unhandled(std::exception_ptr error) noexcept;
@@ -96,8 +110,13 @@ class Fiber {
 template <class F>
 Fiber spawn(F&& f) {
   auto outcome = std::make_shared<detail::FiberOutcome>();
+  auto live = std::make_unique<detail::LiveFiber>();
   boost::fibers::fiber fiber{std::allocator_arg, boost::context::protected_fixedsize_stack{},
-                             [outcome, fn = std::forward<F>(f)]() mutable {
+                             [outcome, live = std::move(live), fn = std::forward<F>(f)]() mutable {
+                               struct Done {
+                                 std::unique_ptr<detail::LiveFiber>& live;
+                                 ~Done() { live.reset(); }
+                               } done{live};
                                try {
                                  fn();
                                } catch (...) {

@@ -1,21 +1,26 @@
-// grant::Runtime, grant::Shard (raw SQL, stats) and detail::submit, the router of every job.
-//
-// Routing rules of detail::submit, in order:
-//  1. The calling fiber has an open transaction on the shard (Shard::transaction): the job
-//     goes to that transaction's lease, behind the statements issued before it, so it sees
-//     the transaction's own writes. Other fibers never see it (fiber_specific_ptr).
-//  2. The calling thread is a worker running a job of that shard (e.g. a model callback
-//     that queries from inside a job): the job runs inline, at once, on that job's
-//     connection; queueing it would deadlock a pool of one.
-//  3. Otherwise the shard's FIFO queue: a free worker runs it, or PoolTimeout after the
-//     shard's checkout_timeout.
-// A job for another shard from inside a worker goes to that shard's queue (rule 3); the
-// worker then waits for it like any thread would.
+// grant::Runtime, grant::Shard (raw SQL, stats) and detail::dispatch, the router of every
+// operation. Where an operation runs, in order:
+//  1. The calling fiber has an open transaction on the shard (Shard::transaction): on the
+//     transaction's connection, behind the statements issued before it, so it sees the
+//     transaction's own writes. Other fibers never see it (fiber_specific_ptr).
+//  2. The calling thread is running an operation of that shard (a model callback that
+//     queries from inside one): inline, at once, on that operation's connection; queueing
+//     it would deadlock a pool of one.
+//  3. A synchronous call from a thread that may block (execute.hpp, docs/threading.md):
+//     on the calling thread, on a connection it checks out (PoolTimeout after the shard's
+//     checkout_timeout). No hand-off.
+//  4. Otherwise the shard's FIFO queue: a worker runs it, or the awaiting thread does if it
+//     may block and no worker has taken it yet (help()), or PoolTimeout after the shard's
+//     checkout_timeout.
 #include <grant/errors.hpp>
 #include <grant/runtime.hpp>
 
 #include "lib/logging.hpp"
-#include "lib/runtime_impl.hpp"
+#include "lib/runtime/execute.hpp"
+#include "lib/runtime/runtime_impl.hpp"
+#include "lib/runtime/transaction.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
 
 #include <atomic>
 #include <clocale>
@@ -27,12 +32,11 @@ namespace grant {
 namespace {
 
 std::atomic<Runtime*> live_runtime{nullptr};
+std::atomic<detail::RuntimeImpl*> live_impl{nullptr};
 
 bool is_utf8(const char* locale) {
   if (!locale) return false;
-  std::string l = locale;
-  for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return l.find("utf-8") != std::string::npos || l.find("utf8") != std::string::npos;
+  return boost::algorithm::icontains(locale, "utf-8") || boost::algorithm::icontains(locale, "utf8");
 }
 
 // unixODBC converts between narrow and wide text by the process locale, and psqlODBC's wide
@@ -49,6 +53,8 @@ void validate(const Config& config) {
   if (config.checkout_timeout.count() <= 0) fail("checkout_timeout", "must be positive");
   if (config.query_timeout.count() < 0) fail("query_timeout", "must not be negative");
   if (config.connect_timeout.count() < 0) fail("connect_timeout", "must not be negative");
+  if (config.validate_idle.count() < 0) fail("validate_idle", "must not be negative");
+  if (config.idle_timeout.count() < 0) fail("idle_timeout", "must not be negative");
   if (!detail::valid_log_level(config.log_level)) fail("log_level", "unknown level \"" + config.log_level + "\"");
   std::set<std::string> names;
   for (const auto& s : config.shards) {
@@ -81,6 +87,8 @@ RuntimeImpl::RuntimeImpl(Config c) : config(std::move(c)), logger(grant_logger()
     settings.query_timeout = config.query_timeout;
     settings.connect_timeout = config.connect_timeout;
     settings.log_parameters = config.log_parameters;
+    settings.validate_idle = config.validate_idle;
+    settings.idle_timeout = config.idle_timeout;
     shards.push_back(std::make_unique<ShardImpl>(s.name, std::move(settings), instruments));
   }
 }
@@ -97,16 +105,32 @@ std::vector<std::string> RuntimeImpl::names() const {
   return out;
 }
 
-RuntimeImpl* current_runtime() noexcept {
-  Runtime* r = live_runtime.load(std::memory_order_acquire);
-  return r ? &r->impl() : nullptr;
+RuntimeImpl* current_runtime() noexcept { return live_impl.load(std::memory_order_acquire); }
+
+namespace {
+
+// Rule 3, and a stolen operation: check out a slot on this thread and run `op` here.
+void run_here(ShardImpl& shard, Operation& op, Clock::time_point since) noexcept {
+  Pool& pool = shard.pool;
+  Slot* slot = nullptr;
+  try {
+    slot = &pool.checkout(since);
+  } catch (...) {
+    pool.instruments().fail_operation(shard.name, op, std::current_exception());
+    return;
+  }
+  execute(pool, *slot, op, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - since));
+  pool.checkin(*slot);
 }
 
-void submit(std::string_view shard, Job job) noexcept {
+}  // namespace
+
+void dispatch(std::string_view shard, const std::shared_ptr<Operation>& op) noexcept {
   RuntimeImpl* runtime = current_runtime();
   if (!runtime) {
+    op->claimed.store(true, std::memory_order_relaxed);
     try {
-      if (job.fail) job.fail(std::make_exception_ptr(Error("grant: no grant::Runtime is alive (shard \"" + std::string(shard) + "\")")));
+      op->fail(std::make_exception_ptr(Error("grant: no grant::Runtime is alive (shard \"" + std::string(shard) + "\")")));
     } catch (...) {
     }
     return;
@@ -116,24 +140,36 @@ void submit(std::string_view shard, Job job) noexcept {
   try {
     ShardImpl* s = runtime->find(shard);
     if (!s) {
-      in.fail_job(std::string(shard), job, std::make_exception_ptr(UnknownShard(std::string(shard), runtime->names())));
+      op->claimed.store(true, std::memory_order_relaxed);
+      in.fail_operation(std::string(shard), *op, std::make_exception_ptr(UnknownShard(std::string(shard), runtime->names())));
       return;
     }
-    if (TxEntry* tx = current_transaction(s); tx && tx->lease) {
-      auto shared = std::make_shared<Job>(std::move(job));
-      bool queued = tx->lease->push([shared](Worker& w, std::chrono::microseconds wait) { w.execute(*shared, wait); });
-      if (!queued)
-        in.fail_job(s->name, *shared, std::make_exception_ptr(Error("grant: the transaction on shard \"" + s->name + "\" has ended")));
+    if (TxEntry* tx = current_transaction(s)) {
+      run_in_transaction(*tx, op);
       return;
     }
-    if (Worker* w = Worker::running_for(s->pool)) {
-      w->execute(job, std::chrono::microseconds{0});
+    if (Slot* slot = running_for(s->pool)) {
+      op->claimed.store(true, std::memory_order_relaxed);
+      execute(s->pool, *slot, *op, std::chrono::microseconds{0});
       return;
     }
-    s->pool.enqueue(std::move(job));
+    if (!op->async && may_block()) {
+      op->claimed.store(true, std::memory_order_relaxed);
+      run_here(*s, *op, Clock::now());
+      return;
+    }
+    op->queued_on = s;
+    s->pool.enqueue(op);
   } catch (...) {
-    in.fail_job(std::string(shard), job, std::current_exception());
+    if (!op->claimed.exchange(true)) in.fail_operation(std::string(shard), *op, std::current_exception());
   }
+}
+
+void help(void* operation) noexcept {
+  auto* op = static_cast<Operation*>(operation);
+  if (!op->queued_on || op->claimed.load(std::memory_order_acquire) || !may_block()) return;
+  if (op->claimed.exchange(true, std::memory_order_acq_rel)) return;  // a worker (or the reaper) has it
+  run_here(*op->queued_on, *op, op->queued_at);
 }
 
 }  // namespace detail
@@ -148,12 +184,14 @@ Runtime::Runtime(Config config) {
   Runtime* expected = nullptr;
   if (!live_runtime.compare_exchange_strong(expected, this))
     throw Error("grant::Runtime: another Runtime is alive; construct one per process");
+  live_impl.store(impl_.get(), std::memory_order_release);
   impl_->logger->info("grant runtime started with {} shard(s)", impl_->shards.size());
 }
 
 Runtime::~Runtime() {
   // Drain while still current, so jobs that queue follow-up work on another shard work.
   for (auto& s : impl_->shards) s->pool.stop();
+  live_impl.store(nullptr, std::memory_order_release);
   live_runtime.store(nullptr, std::memory_order_release);
   auto m = impl_->instruments.metrics();
   impl_->logger->info("grant runtime stopped: {} ops ({} completed, {} failed), {} statements", m.ops_started,

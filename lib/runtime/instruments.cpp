@@ -1,4 +1,4 @@
-#include "drivers/executor/instruments.hpp"
+#include "lib/runtime/instruments.hpp"
 
 #include <grant/errors.hpp>
 
@@ -66,23 +66,17 @@ void Instruments::job_done(const std::string& shard, bool async, std::chrono::mi
   }
 }
 
-void Instruments::fail_job(const std::string& shard, Job& job, std::exception_ptr error) {
+void Instruments::fail_operation(const std::string& shard, Operation& op, std::exception_ptr error) noexcept {
   ops_failed.fetch_add(1, std::memory_order_relaxed);
   if (debug_enabled()) {
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& e) {
-      logger_->debug("[{}] job not run: {}", shard, e.what());
+      logger_->debug("[{}] operation not run: {}", shard, e.what());
     } catch (...) {
     }
   }
-  try {
-    if (job.fail) job.fail(std::move(error));
-  } catch (const std::exception& e) {
-    logger_->error("[{}] a job's fail handler threw: {}", shard, e.what());
-  } catch (...) {
-    logger_->error("[{}] a job's fail handler threw a non-standard exception", shard);
-  }
+  op.fail(std::move(error));
 }
 
 }  // namespace grant::detail

@@ -42,8 +42,8 @@ class Instruments {
   void job_done(const std::string& shard, bool async, std::chrono::microseconds queue_wait,
                 std::chrono::microseconds run_time, bool ok);
 
-  /// Fails `job` with `error` (never throws) and counts it.
-  void fail_job(const std::string& shard, Job& job, std::exception_ptr error);
+  /// Fails `op` with `error` and counts it.
+  void fail_operation(const std::string& shard, Operation& op, std::exception_ptr error) noexcept;
 
   spdlog::logger& log() { return *logger_; }
   bool debug_enabled() const { return logger_->should_log(spdlog::level::debug); }

@@ -1,10 +1,10 @@
-// Runtime and shard internals shared by lib/runtime.cpp and lib/transaction.cpp.
+// Runtime and shard internals shared by the files of lib/runtime/.
 #pragma once
 
 #include <grant/runtime.hpp>
 
-#include "drivers/executor/instruments.hpp"
-#include "drivers/executor/pool.hpp"
+#include "lib/runtime/instruments.hpp"
+#include "lib/runtime/pool.hpp"
 
 #include <memory>
 #include <string>
@@ -35,18 +35,5 @@ class RuntimeImpl {
 
 /// The live runtime's internals, or nullptr.
 RuntimeImpl* current_runtime() noexcept;
-
-/// One transaction of the calling fiber on one shard: either a lease (a worker serving this
-/// fiber's statements in order), or, when transaction() was called from inside a job of
-/// that shard, the worker running that job (lease null).
-struct TxEntry {
-  ShardImpl* shard = nullptr;
-  std::shared_ptr<Lease> lease;
-  Worker* worker = nullptr;
-};
-
-/// The calling fiber's open transaction on `shard`, or nullptr. Fiber-specific
-/// (boost::fibers::fiber_specific_ptr), so two fibers of one thread never share one.
-TxEntry* current_transaction(const ShardImpl* shard) noexcept;
 
 }  // namespace grant::detail
