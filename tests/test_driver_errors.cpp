@@ -250,8 +250,11 @@ BOOST_AUTO_TEST_CASE(unreachable_database_is_a_clear_error) {
   }
 }
 
+// Skipped on MariaDB: Connector/ODBC 3.1 applies the login timeout to the TCP connect only
+// and then waits for the greeting without bound (READ_TIMEOUT does not bound it either).
 BOOST_AUTO_TEST_CASE(a_server_that_never_answers_fails_the_connect_after_connect_timeout,
-                     *grant::test::only_if(&grant::test::Backend::server, "an embedded SQLite file has no server to hang")) {
+                     *grant::test::only_if(&grant::test::Backend::honours_login_timeout,
+                                           "needs a server, and a driver whose login timeout bounds the greeting")) {
   // A socket that listens but never accepts: the kernel completes the TCP handshake and the
   // driver then waits for the server's first word (a hung or SIGSTOPped server). Without
   // SQL_ATTR_LOGIN_TIMEOUT psqlODBC waited forever.
