@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/support/backend.hpp"
+#include "tests/support/skip.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -24,12 +25,12 @@ BOOST_AUTO_TEST_CASE(flags_follow_the_backend) {
   BOOST_CHECK_EQUAL(b.server, b.name != "sqlite");
   BOOST_CHECK_EQUAL(b.exact_decimal, b.name != "sqlite");
   BOOST_CHECK_EQUAL(b.honours_query_timeout, b.name == "postgresql");
+  BOOST_CHECK_EQUAL(b.honours_login_timeout, b.name == "postgresql");
   BOOST_CHECK_EQUAL(b.sleep_sql(0.5).empty(), !b.server);
 }
 
-BOOST_AUTO_TEST_CASE(sqlite_files_live_in_an_existing_directory) {
+BOOST_AUTO_TEST_CASE(sqlite_files_live_in_an_existing_directory, *grant::test::only_on("sqlite")) {
   const auto& b = grant::test::backend();
-  if (b.name != "sqlite") return;
   for (const auto& s : b.shards) {
     auto at = s.find("Database=");
     BOOST_REQUIRE(at != std::string::npos);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -49,6 +50,26 @@ struct Later {
 };
 
 std::exception_ptr boom(const std::string& message) { return std::make_exception_ptr(std::runtime_error(message)); }
+
+const std::vector<std::string> kNames{"a name long enough to live on the heap, not inline",
+                                      "a second name long enough to live on the heap"};
+
+// Churns the heap, so that a reference into freed memory would read reused bytes (and
+// AddressSanitizer, in the tools/test --sanitize build, reports it).
+void churn() {
+  std::vector<std::string> noise;
+  for (int i = 0; i < 64; ++i) noise.emplace_back(100, 'z');
+}
+
+// A string list that counts its copies (moves are free).
+struct Counted {
+  std::shared_ptr<int> copies = std::make_shared<int>(0);
+  std::vector<std::string> names = kNames;
+  Counted() = default;
+  Counted(const Counted& o) : copies(o.copies), names(o.names) { ++*copies; }
+  Counted(Counted&&) noexcept = default;
+  Counted& operator=(const Counted&) = delete;
+};
 
 }  // namespace
 
@@ -222,9 +243,68 @@ BOOST_AUTO_TEST_CASE(waiting_does_not_block_other_fibers) {
   BOOST_CHECK_GT(advanced, 0);
 }
 
+// A coordinator holding a copy of a result: the caller's rvalue await copies, so the
+// coordinator still has the value; one-line reads of a temporary never dangle.
+BOOST_AUTO_TEST_CASE(values_outlive_temporaries_and_shared_copies_stay_whole) {
+  Later later;
+  Coordinator c;
+  auto names = later.value<Counted>(Counted{}, 10ms);
+  c.add(names);
+  Counted mine = std::move(names).await();
+  BOOST_CHECK_EQUAL(*mine.copies, 2);  // Later's copy into its thread, and this one: the coordinator holds the result too
+  std::size_t seen = 0;
+  for (const auto& n : c.await_all().get<Counted>(0).names) {  // a temporary results object
+    churn();
+    BOOST_CHECK_EQUAL(n, kNames[seen++]);
+  }
+  BOOST_CHECK_EQUAL(seen, kNames.size());
+  const auto& again = c.await_all().get<Counted>(0);
+  churn();
+  BOOST_TEST(again.names == kNames, boost::test_tools::per_element());
+  auto results = c.await_all();
+  BOOST_TEST(results.get<Counted>(0).names == kNames, boost::test_tools::per_element());
+
+  // an rvalue coordinator hands its results over: nothing else holds them, so they move
+  auto gathered = [&] {
+    Coordinator local;
+    local.add(later.value<Counted>(Counted{}, 5ms));
+    local.add(AsyncResult<int>::failed(boom("second")));
+    return std::move(local).await_all();
+  }();
+  BOOST_CHECK(!gathered.ok(1));
+  Counted moved = std::move(gathered).get<Counted>(0);
+  BOOST_CHECK_EQUAL(*moved.copies, 1);  // the one copy Later made into its thread
+  BOOST_TEST(moved.names == kNames, boost::test_tools::per_element());
+  BOOST_CHECK_THROW(std::move(gathered).get<int>(1), std::runtime_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(result_coordinator)
+
+BOOST_AUTO_TEST_CASE(await_all_on_an_rvalue_returns_the_values) {
+  Later later;
+  auto shared = later.value<std::string>(kNames[0], 10ms);
+  auto values = [&] {
+    ResultCoordinator<std::string> c;
+    c.add(shared);  // the caller keeps a copy: the coordinator copies this one
+    c.add(later.value<std::string>(kNames[1], 1ms));
+    c.add(AsyncResult<std::optional<std::string>>::ready(std::nullopt));
+    return std::move(c).await_all();
+  }();
+  churn();
+  BOOST_REQUIRE_EQUAL(values.size(), 3u);
+  BOOST_CHECK_EQUAL(values[0].value_or("-"), kNames[0]);
+  BOOST_CHECK_EQUAL(values[1].value_or("-"), kNames[1]);
+  BOOST_CHECK(!values[2]);
+  BOOST_CHECK_EQUAL(shared.await(), kNames[0]);  // still whole in the caller's copy
+  ResultCoordinator<std::int64_t> counts;
+  counts.add(AsyncResult<std::int64_t>::ready(2));
+  const auto& first = std::move(counts).await_all_or_throw();
+  churn();
+  BOOST_REQUIRE_EQUAL(first.size(), 1u);
+  BOOST_CHECK_EQUAL(first[0].value_or(-1), 2);
+}
 
 BOOST_AUTO_TEST_CASE(optional_and_plain_results_in_order) {
   Later later;

@@ -261,6 +261,52 @@ BOOST_AUTO_TEST_CASE(hundred_saves_at_once_get_distinct_ids) {
   BOOST_CHECK_THROW(Item::async_create_or_throw({{"name", ""}}).await(), grant::RecordInvalid);
 }
 
+// The natural one-line spellings on temporaries: the value outlives the AsyncResult (the
+// tools/test --sanitize build proves no freed memory is read).
+BOOST_AUTO_TEST_CASE(await_on_temporaries_never_dangles) {
+  std::vector<std::string> names;
+  for (const auto& item : Item::order("id").async_all().await()) {
+    std::vector<Item> churn = Item::all();  // reuses freed heap, if any
+    names.push_back(item.name);
+  }
+  BOOST_REQUIRE_EQUAL(names.size(), 6u);
+  BOOST_CHECK_EQUAL(names[0], "item 1");
+  BOOST_CHECK_EQUAL(names[5], "item 6");
+  const auto& n = Item::async_count().await();
+  const auto& odd = Item::where({{"kind", "odd"}}).async_all().await();
+  const auto& found = Item::async_find_by({{"name", "item 4"}}).await();
+  std::vector<Item> churn = Item::all();
+  BOOST_CHECK_EQUAL(n, 6);
+  BOOST_CHECK_EQUAL(odd.size(), 3u);
+  BOOST_REQUIRE(found);
+  BOOST_CHECK_EQUAL(found->qty, 4);
+  const auto& names_too = Item::order("id").async_pluck<std::string>("name").await_for(std::chrono::seconds(10));
+  BOOST_CHECK_EQUAL(names_too.size(), 6u);
+
+  // an async write awaited as a temporary still copies its outcome back first
+  Item fresh;
+  fresh.name = "fresh";
+  BOOST_CHECK(fresh.async_save().await());
+  BOOST_CHECK(fresh.id);
+  BOOST_CHECK(fresh.persisted());
+}
+
+// A result awaited by several fibers, one of them through an rvalue of its own copy, and
+// held by a Coordinator: everyone sees the rows.
+BOOST_AUTO_TEST_CASE(shared_results_stay_whole_for_every_awaiter) {
+  auto all = Item::order("id").async_all();
+  grant::async::Coordinator c;
+  c.add(all);
+  std::vector<std::size_t> sizes(4, 0);
+  grant::fiber::WaitGroup wg;
+  for (int i = 0; i < 4; ++i)
+    wg.spawn([&, i, mine = all]() mutable { sizes[i] = i == 0 ? std::move(mine).await().size() : mine.await().size(); });
+  wg.wait();
+  for (auto s : sizes) BOOST_CHECK_EQUAL(s, 6u);
+  BOOST_CHECK_EQUAL(std::move(all).await().size(), 6u);
+  BOOST_CHECK_EQUAL(c.await_all().get<std::vector<Item>>(0).size(), 6u);
+}
+
 BOOST_AUTO_TEST_CASE(many_fibers_await_concurrently) {
   std::vector<std::int64_t> counts(20, -1);
   std::vector<std::size_t> sizes(20, 0);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -14,6 +15,35 @@
 
 using namespace std::chrono_literals;
 namespace gf = grant::fiber;
+
+namespace {
+// A value that counts its copies (moves are free), so a test can tell a move from a copy.
+struct Counted {
+  std::shared_ptr<int> copies = std::make_shared<int>(0);
+  std::vector<std::string> items;
+  Counted() = default;
+  explicit Counted(std::vector<std::string> v) : items(std::move(v)) {}
+  Counted(const Counted& o) : copies(o.copies), items(o.items) { ++*copies; }
+  Counted(Counted&&) noexcept = default;
+  Counted& operator=(const Counted& o) {
+    copies = o.copies;
+    items = o.items;
+    ++*copies;
+    return *this;
+  }
+  Counted& operator=(Counted&&) noexcept = default;
+};
+
+const std::vector<std::string> kWords{"a long string that lives on the heap, not in the SSO buffer",
+                                      "another long string that lives on the heap as well"};
+
+// Churns the heap, so that a reference into freed memory would read reused bytes (and
+// AddressSanitizer, in the tools/test --sanitize build, reports it).
+void churn() {
+  std::vector<std::string> noise;
+  for (int i = 0; i < 64; ++i) noise.emplace_back(100, static_cast<char>('x' + i % 3));
+}
+}  // namespace
 
 BOOST_AUTO_TEST_SUITE(promise)
 
@@ -175,6 +205,162 @@ BOOST_AUTO_TEST_CASE(first_get_hook_runs_once) {
   promise.get();
   BOOST_CHECK_EQUAL(hook_calls, 1);
   BOOST_CHECK_EQUAL(hook_value, 5);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rvalue_await)
+
+// The one-line spellings: the value outlives the temporary result.
+BOOST_AUTO_TEST_CASE(await_on_a_temporary_returns_the_value) {
+  std::size_t seen = 0;
+  for (const auto& word : grant::AsyncResult<std::vector<std::string>>::ready(kWords).await()) {
+    churn();
+    BOOST_CHECK_EQUAL(word, kWords[seen++]);
+  }
+  BOOST_CHECK_EQUAL(seen, kWords.size());
+  const auto& words = grant::AsyncResult<std::vector<std::string>>::ready(kWords).await();
+  churn();
+  BOOST_TEST(words == kWords, boost::test_tools::per_element());
+  const auto& n = grant::AsyncResult<std::int64_t>::ready(42).await();
+  churn();
+  BOOST_CHECK_EQUAL(n, 42);
+  const auto& timed = grant::AsyncResult<std::string>::ready(kWords[0]).await_for(1s);
+  churn();
+  BOOST_CHECK_EQUAL(timed, kWords[0]);
+}
+
+BOOST_AUTO_TEST_CASE(the_only_copy_moves_its_value_out) {
+  grant::Promise<Counted> producer;  // the producer's handle is not a consumer
+  grant::AsyncResult<Counted> result{producer};
+  std::thread worker([producer]() mutable {
+    std::this_thread::sleep_for(10ms);
+    producer.resolve(Counted{kWords});
+  });
+  Counted value = std::move(result).await();
+  worker.join();
+  BOOST_TEST(value.items == kWords, boost::test_tools::per_element());
+  BOOST_CHECK_EQUAL(*value.copies, 0);
+  // the value has gone: a second read is an error, never a moved-from value
+  BOOST_CHECK_THROW(std::move(result).await(), std::logic_error);
+  BOOST_CHECK_THROW(result.await(), std::logic_error);
+  BOOST_CHECK_THROW(producer.get(), std::logic_error);
+
+  auto timed = grant::AsyncResult<Counted>::ready(Counted{kWords});
+  Counted v2 = std::move(timed).await_for(1s);
+  BOOST_CHECK_EQUAL(*v2.copies, 0);
+  BOOST_CHECK_EQUAL(v2.items.size(), 2u);
+
+  // move-only values work through the only copy
+  auto unique = grant::AsyncResult<std::unique_ptr<int>>::ready(std::make_unique<int>(7));
+  std::unique_ptr<int> owned = std::move(unique).await();
+  BOOST_REQUIRE(owned);
+  BOOST_CHECK_EQUAL(*owned, 7);
+}
+
+BOOST_AUTO_TEST_CASE(a_shared_result_is_copied_and_every_copy_keeps_it) {
+  grant::Promise<Counted> producer;
+  grant::AsyncResult<Counted> result{producer};
+  auto copy = result;
+  producer.resolve(Counted{kWords});
+  Counted value = std::move(result).await();
+  BOOST_CHECK_EQUAL(*value.copies, 1);
+  churn();
+  BOOST_TEST(copy.await().items == kWords, boost::test_tools::per_element());
+  // once a reference was handed out, even the last copy copies: the reference stays valid
+  const Counted& ref = copy.await();
+  result = grant::AsyncResult<Counted>::ready(Counted{});  // copy is now the only one
+  Counted last = std::move(copy).await();
+  BOOST_CHECK_EQUAL(*last.copies, 2);
+  churn();
+  BOOST_TEST(ref.items == kWords, boost::test_tools::per_element());
+  // the last copy, with no reference handed out, moves
+  auto first = grant::AsyncResult<Counted>::ready(Counted{kWords});
+  auto second = first;
+  first = grant::AsyncResult<Counted>::ready(Counted{});
+  Counted moved = std::move(second).await();
+  BOOST_CHECK_EQUAL(*moved.copies, 0);
+
+  // a continuation holds a copy too
+  grant::Promise<std::string> p2;
+  grant::AsyncResult<std::string> r2{p2};
+  auto length = r2.then([](const std::string& s) { return s.size(); });
+  std::thread settle([p2]() mutable { p2.resolve(kWords[1]); });
+  std::string taken = std::move(r2).await();
+  settle.join();
+  BOOST_CHECK_EQUAL(taken, kWords[1]);
+  BOOST_CHECK_EQUAL(length.await(), kWords[1].size());
+}
+
+// Copies awaited by fibers on two threads while one fiber takes its copy's value as an
+// rvalue: every waiter sees the value.
+BOOST_AUTO_TEST_CASE(copies_awaited_by_many_fibers_all_see_the_value) {
+  grant::Promise<std::vector<std::string>> producer;
+  grant::AsyncResult<std::vector<std::string>> result{producer};
+  std::atomic<int> good{0};
+  auto waiter = [&good](grant::AsyncResult<std::vector<std::string>> mine, bool as_rvalue) {
+    if (as_rvalue) {
+      auto v = std::move(mine).await();
+      if (v == kWords) ++good;
+    } else if (mine.await() == kWords) {
+      ++good;
+    }
+  };
+  std::thread other([&, copy = result]() {
+    std::vector<gf::Fiber> fibers;
+    for (int i = 0; i < 3; ++i) fibers.push_back(gf::spawn([&, i] { waiter(copy, i == 0); }));
+    for (auto& f : fibers) f.join();
+  });
+  std::vector<gf::Fiber> fibers;
+  for (int i = 0; i < 4; ++i) fibers.push_back(gf::spawn([&, i] { waiter(result, i % 2 == 0); }));
+  std::thread resolver([producer]() mutable {
+    std::this_thread::sleep_for(20ms);
+    producer.resolve(kWords);
+  });
+  for (auto& f : fibers) f.join();
+  other.join();
+  resolver.join();
+  BOOST_CHECK_EQUAL(good.load(), 7);
+  BOOST_TEST(std::move(result).await() == kWords, boost::test_tools::per_element());
+}
+
+// First-get hooks (async record writes copy their outcome back there) run before the
+// value moves, and see it whole.
+BOOST_AUTO_TEST_CASE(first_get_hooks_run_before_the_value_moves) {
+  grant::Promise<std::vector<std::string>> producer;
+  std::vector<std::string> hook_saw;
+  bool finished = false;
+  producer.set_on_first_get([&](const std::vector<std::string>& v) { hook_saw = v; });
+  producer.set_on_first_finish([&] { finished = true; });
+  grant::AsyncResult<std::vector<std::string>> result{producer};
+  producer.resolve(kWords);
+  auto value = std::move(result).await();
+  BOOST_CHECK(finished);
+  BOOST_TEST(hook_saw == kWords, boost::test_tools::per_element());
+  BOOST_TEST(value == kWords, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(promise_get_on_an_rvalue) {
+  grant::Promise<Counted> alone;
+  alone.resolve(Counted{kWords});
+  Counted moved = std::move(alone).get();
+  BOOST_CHECK_EQUAL(*moved.copies, 0);
+
+  grant::Promise<Counted> shared;
+  auto other = shared;
+  shared.resolve(Counted{kWords});
+  Counted copied = std::move(shared).get();
+  BOOST_CHECK_EQUAL(*copied.copies, 1);
+  BOOST_TEST(other.get().items == kWords, boost::test_tools::per_element());
+  auto timed = std::move(other).get_for(1s);
+  BOOST_REQUIRE(timed);
+  BOOST_CHECK_EQUAL(timed->items.size(), 2u);
+
+  grant::Promise<int> never;
+  BOOST_CHECK(!std::move(never).get_for(5ms));
+  grant::Promise<int> failed;
+  failed.reject(std::make_exception_ptr(std::runtime_error("no")));
+  BOOST_CHECK_THROW(std::move(failed).get(), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/support/driver_fixture.hpp"
+#include "tests/support/skip.hpp"
 
 #include <grant/errors.hpp>
 
@@ -121,8 +122,8 @@ BOOST_AUTO_TEST_CASE(decimals) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(decimal_beyond_numeric_38_9_is_an_error_not_a_rounded_value) {
-  if (!backend().exact_decimal) return;  // SQLite stores REAL: no precision to exceed
+BOOST_AUTO_TEST_CASE(decimal_beyond_numeric_38_9_is_an_error_not_a_rounded_value,
+                     *grant::test::only_if(&grant::test::Backend::exact_decimal, "SQLite stores REAL: no precision to exceed")) {
   create_table("rt", {q("v") + " " + type(ColumnType::decimal)});
   // 30 integer digits: NUMERIC(38,9) holds 29.
   BOOST_CHECK_THROW(c.exec({"INSERT INTO " + q("rt") + " (" + q("v") + ") VALUES (?)",

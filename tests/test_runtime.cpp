@@ -9,6 +9,7 @@
 
 #include "tests/runtime_helpers.hpp"
 #include "tests/support/backend.hpp"
+#include "tests/support/skip.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -158,11 +159,8 @@ BOOST_AUTO_TEST_CASE(checkout_times_out_while_the_only_connection_is_held) {
   BOOST_CHECK_EQUAL(shard.pool_stats().max_open_seen, 1u);
 }
 
-BOOST_AUTO_TEST_CASE(server_ends_a_connection_between_two_queries) {
-  if (!backend().server) {
-    BOOST_TEST_MESSAGE("no server to end a connection on (" << backend().name << ")");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(server_ends_a_connection_between_two_queries,
+                     *grant::test::only_if(&grant::test::Backend::server, "no server to end a connection on")) {
   grant::Runtime runtime{grant::test::config(1, 2000ms)};
   grant::Shard shard = runtime.shard("primary");
   grant::Shard other = runtime.shard("shard_1");
@@ -268,12 +266,10 @@ BOOST_AUTO_TEST_CASE(a_job_that_queries_its_own_shard_runs_inline) {
   BOOST_CHECK_EQUAL(shard.pool_stats().max_open_seen, 1u);
 }
 
-BOOST_AUTO_TEST_CASE(fibers_keep_running_while_a_query_waits) {
+BOOST_AUTO_TEST_CASE(fibers_keep_running_while_a_query_waits,
+                     *grant::test::only_if(&grant::test::Backend::server, "needs a server-side sleep statement")) {
   const std::string sleep = backend().sleep_sql(0.3);
-  if (sleep.empty()) {
-    BOOST_TEST_MESSAGE("no sleep statement on " << backend().name);
-    return;
-  }
+  BOOST_REQUIRE(!sleep.empty());
   grant::Runtime runtime{grant::test::config(2)};
   grant::Shard shard = runtime.shard("primary");
   std::atomic<bool> done{false};

@@ -64,6 +64,11 @@ GRANT_FIBER_TEST_CASE(body_may_suspend_and_spawn) {
   producer.join();
 }
 
+GRANT_FIBER_TEST_CASE(decorators_follow_the_name, *boost::unit_test::description("a decorated fiber case")) {
+  BOOST_CHECK_EQUAL(boost::unit_test::framework::current_test_case().p_description.get(), "a decorated fiber case");
+  BOOST_CHECK(boost::this_fiber::get_id() != test_thread_fiber);
+}
+
 BOOST_AUTO_TEST_CASE(run_in_fiber_rethrows_what_escapes_the_body) {
   bool ran = false;
   grant::testing::run_in_fiber([&] { ran = boost::this_fiber::get_id() != test_thread_fiber; });

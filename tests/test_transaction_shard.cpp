@@ -9,6 +9,7 @@
 
 #include "tests/runtime_helpers.hpp"
 #include "tests/support/backend.hpp"
+#include "tests/support/skip.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -262,11 +263,8 @@ BOOST_AUTO_TEST_CASE(transaction_inside_a_job_that_began_its_own) {
   BOOST_CHECK_EQUAL(count(f.shard, "tx_job_began", "name = 'callback'"), 0);
 }
 
-BOOST_AUTO_TEST_CASE(connection_lost_inside_a_transaction_is_not_replayed) {
-  if (!backend().server) {
-    BOOST_TEST_MESSAGE("no server to end a connection on (" << backend().name << ")");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(connection_lost_inside_a_transaction_is_not_replayed,
+                     *grant::test::only_if(&grant::test::Backend::server, "no server to end a connection on")) {
   Fixture f("tx_lost", 1);
   grant::Shard other = f.runtime.shard("shard_1");
   try {

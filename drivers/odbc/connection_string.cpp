@@ -21,6 +21,14 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// 'text', for messages (built by appending: GCC 12 warns falsely on "'" + std::string).
+std::string quote(std::string_view text) {
+  std::string out(1, '\'');
+  out += text;
+  out += '\'';
+  return out;
+}
+
 bool has_key(const std::vector<Attribute>& attrs, std::initializer_list<std::string_view> names) {
   for (const auto& a : attrs)
     for (auto n : names)
@@ -102,19 +110,88 @@ DriverKind detect_driver(std::string_view connection_string) {
 }
 
 std::string mask_password(std::string_view connection_string) {
+  // Works on the text as written, so that what does not parse is still shown (a bare word,
+  // an unclosed brace); only the values of PWD= / Password= are replaced.
   std::string out;
-  for (const auto& a : parse_connection_string(connection_string)) {
-    std::string k = lower(a.key);
-    bool secret = k == "pwd" || k == "password";
-    std::string v = secret ? "***" : a.value;
-    if (a.braced && !secret) {
-      std::string escaped;
-      for (char c : v) escaped += c == '}' ? std::string("}}") : std::string(1, c);
-      v = braced(escaped);
+  std::size_t pos = 0;
+  const std::string_view text = connection_string;
+  while (pos < text.size()) {
+    std::size_t semi = text.find(';', pos);
+    std::size_t eq = text.find('=', pos);
+    if (eq == std::string_view::npos || (semi != std::string_view::npos && semi < eq)) {
+      std::size_t end = semi == std::string_view::npos ? text.size() : semi + 1;
+      out += text.substr(pos, end - pos);
+      pos = end;
+      continue;
     }
-    append(out, a.key + "=" + v);
+    std::string key = lower(trim(text.substr(pos, eq - pos)));
+    bool secret = key == "pwd" || key == "password";
+    out += text.substr(pos, eq + 1 - pos);
+    pos = eq + 1;
+    std::size_t value_end;
+    std::size_t v = pos;
+    while (v < text.size() && text[v] == ' ') ++v;
+    if (v < text.size() && text[v] == '{') {
+      value_end = v + 1;
+      while (value_end < text.size()) {
+        if (text[value_end] == '}') {
+          if (value_end + 1 < text.size() && text[value_end + 1] == '}') {
+            value_end += 2;
+            continue;
+          }
+          ++value_end;
+          break;
+        }
+        ++value_end;
+      }
+      std::size_t next = text.find(';', value_end);
+      value_end = next == std::string_view::npos ? text.size() : next;
+    } else {
+      std::size_t next = text.find(';', pos);
+      value_end = next == std::string_view::npos ? text.size() : next;
+    }
+    out += secret ? std::string_view("***") : text.substr(pos, value_end - pos);
+    pos = value_end;
   }
   return out;
+}
+
+std::string parse_problem(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t semi = text.find(';', pos);
+    std::size_t end = semi == std::string_view::npos ? text.size() : semi;
+    std::size_t eq = text.find('=', pos);
+    if (eq == std::string_view::npos || eq > end) {
+      std::string_view word = trim(text.substr(pos, end - pos));
+      if (!word.empty()) return quote(word) + " is not a key=value pair";
+      pos = end + 1;
+      continue;
+    }
+    std::string_view key = trim(text.substr(pos, eq - pos));
+    if (key.empty()) return "a value without a key at offset " + std::to_string(pos);
+    std::size_t v = eq + 1;
+    while (v < text.size() && text[v] == ' ') ++v;
+    if (v < text.size() && text[v] == '{') {
+      bool closed = false;
+      for (++v; v < text.size(); ++v) {
+        if (text[v] != '}') continue;
+        if (v + 1 < text.size() && text[v + 1] == '}') {
+          ++v;
+          continue;
+        }
+        closed = true;
+        break;
+      }
+      if (!closed) return "the value of " + quote(key) + " opens '{' without a closing '}'";
+      std::size_t next = text.find(';', v);
+      std::string_view rest = trim(text.substr(v + 1, (next == std::string_view::npos ? text.size() : next) - v - 1));
+      if (!rest.empty()) return "text after the braced value of " + quote(key);
+      end = next == std::string_view::npos ? text.size() : next;
+    }
+    pos = end + 1;
+  }
+  return "";
 }
 
 }  // namespace grant::driver::odbc

@@ -26,7 +26,12 @@ std::vector<Attribute> parse_connection_string(std::string_view text);
 /// path to the .so); DriverKind::unknown if there is no Driver= (a DSN) or it is not ours.
 DriverKind detect_driver(std::string_view connection_string);
 
-/// The string with PWD=/Password= values replaced by "***".
+/// The string as written, with PWD=/Password= values replaced by "***" (parts that do not
+/// parse are kept, so an error message shows what was given).
 std::string mask_password(std::string_view connection_string);
+
+/// Why `text` does not parse as "key=value;..." pairs (a bare word, a value without key,
+/// an unclosed brace), or empty if it does. For error messages: ODBC ignores such parts.
+std::string parse_problem(std::string_view text);
 
 }  // namespace grant::driver::odbc

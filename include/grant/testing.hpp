@@ -85,10 +85,12 @@ inline grant::Runtime& runtime() {
 }  // namespace grant::testing
 
 /// A Boost.Test case whose body runs inside a fiber with a runtime from the environment
-/// (see the file comment). Use it where BOOST_AUTO_TEST_CASE(name) would go.
-#define GRANT_FIBER_TEST_CASE(name)                                                   \
+/// (see the file comment). Use it where BOOST_AUTO_TEST_CASE(name) would go; decorators
+/// follow the name as there (`GRANT_FIBER_TEST_CASE(n, *boost::unit_test::precondition(f))`:
+/// a case whose precondition fails is reported as skipped).
+#define GRANT_FIBER_TEST_CASE(name, ...)                                              \
   static void name##_grant_fiber_body();                                              \
-  BOOST_AUTO_TEST_CASE(name) {                                                        \
+  BOOST_AUTO_TEST_CASE(name __VA_OPT__(, ) __VA_ARGS__) {                             \
     ::grant::testing::detail::ensure_runtime();                                       \
     ::grant::testing::run_in_fiber([] { name##_grant_fiber_body(); });               \
   }                                                                                   \

@@ -56,6 +56,7 @@ Backend make_backend() {
     b.keeps_negative_zero = true;
     b.syntax_error_sqlstate = "42601";
     b.honours_query_timeout = true;
+    b.honours_login_timeout = true;
     b.server = true;
   } else if (b.name == "mariadb") {
     b.exact_decimal = true;

@@ -2,6 +2,12 @@
 //
 // It is a cheap, copyable handle to one shared operation: copies await the same result.
 // Thread and fiber safety: as Promise<T>; any copy may be awaited from any fiber or thread.
+//
+// await() on an lvalue returns a const T& valid while any copy of the result lives;
+// await() on an rvalue (`op().await()`, `std::move(r).await()`) returns the value, so
+// `for (const auto& p : Post::async_all().await())` and `const auto& n = op().await();`
+// never dangle. The value is moved out when this is the only copy (a Coordinator or a
+// then() continuation holding one counts) and no reference was handed out; else copied.
 #pragma once
 
 #include <grant/async/promise.hpp>
@@ -23,7 +29,7 @@ class AsyncResult {
 
   /// A result bound to `promise`. The operation that settles the promise is already under
   /// way (this is how every async_* method builds its result).
-  explicit AsyncResult(Promise<T> promise) : promise_(std::move(promise)) {}
+  explicit AsyncResult(Promise<T> promise) : promise_(std::move(promise)) { promise_.enlist_consumer(); }
 
   /// A result whose operation starts on the first start() or await().
   static AsyncResult deferred(std::function<void(Promise<T>)> starter) {
@@ -52,7 +58,7 @@ class AsyncResult {
     if (starter_) {
       std::call_once(starter_->once, [&] {
         try {
-          starter_->fn(promise_);
+          starter_->fn(promise_.producer_copy());
         } catch (...) {
           promise_.reject(std::current_exception());
         }
@@ -63,18 +69,40 @@ class AsyncResult {
 
   /// Waits for the result without blocking other fibers of this thread, then returns it or
   /// rethrows the operation's error. May be called any number of times, from any fiber or
-  /// thread: the same value or the same exception every time.
-  const T& await() {
+  /// thread: the same value or the same exception every time. The reference stays valid
+  /// while any copy of this result lives.
+  const T& await() & {
     start();
     return promise_.get();
   }
 
+  /// As await(), on an rvalue: returns the value by value (moved out when this is the only
+  /// copy, see the file comment). Throws std::logic_error if the value was moved out before.
+  T await() && {
+    start();
+    return std::move(promise_).get();
+  }
+
+  /// Waits as await() does and rethrows the operation's error, without touching the value
+  /// (it stays movable by a later rvalue await()).
+  void wait() {
+    start();
+    promise_.wait();
+  }
+
   /// As await(), but throws grant::async::Timeout if the result is not ready within
   /// `timeout`; the operation goes on and the result stays awaitable.
-  const T& await_for(std::chrono::milliseconds timeout) {
+  const T& await_for(std::chrono::milliseconds timeout) & {
     start();
     if (const T* v = promise_.get_for(timeout)) return *v;
-    throw Timeout("grant::AsyncResult: not completed within " + std::to_string(timeout.count()) + " ms");
+    throw_timeout(timeout);
+  }
+
+  /// As await_for(), on an rvalue: the value by value, as await() &&.
+  T await_for(std::chrono::milliseconds timeout) && {
+    start();
+    if (auto v = std::move(promise_).get_for(timeout)) return std::move(*v);
+    throw_timeout(timeout);
   }
 
   /// True once the operation finished, with a value or an error. Never blocks.
@@ -105,6 +133,10 @@ class AsyncResult {
   }
 
  private:
+  [[noreturn]] static void throw_timeout(std::chrono::milliseconds timeout) {
+    throw Timeout("grant::AsyncResult: not completed within " + std::to_string(timeout.count()) + " ms");
+  }
+
   struct Starter {
     std::once_flag once;
     std::function<void(Promise<T>)> fn;

@@ -6,6 +6,11 @@
 // results and errors in insertion order. Operations added after an await_all() are waited
 // for by the next one; a second await_all() with nothing new returns at once.
 //
+// Values: on an lvalue, CoordinatorResults::get<T>(i) and ResultCoordinator::await_all()
+// return references valid while the coordinator (or the results object) lives; on an
+// rvalue (`c.await_all().get<T>(0)`, `std::move(counts).await_all()`) they return values,
+// moved when nothing else holds them, so one-line uses never dangle.
+//
 // Thread and fiber safety: a coordinator belongs to the fiber that fills it; do not share
 // one between fibers without a lock. Waiting suspends only that fiber. The operations
 // themselves may be completed by any thread.
@@ -64,7 +69,7 @@ struct Operation final : AnyOperation {
   explicit Operation(AsyncResult<T> r) : result(std::move(r)) {}
   std::exception_ptr wait() noexcept override {
     try {
-      result.await();
+      result.wait();  // leaves the value movable for an rvalue get<T>()
       return nullptr;
     } catch (...) {
       std::exception_ptr own = result.promise().error();
@@ -93,16 +98,17 @@ class CoordinatorResults {
   /// operation's error if it failed. Throws std::out_of_range for a bad index and
   /// grant::ConversionError when T is not the operation's type.
   template <class T>
-  const T& get(std::size_t i) const {
-    if (i >= ops_.size())
-      throw std::out_of_range("grant::async::Coordinator: no result " + std::to_string(i) + " (size " +
-                              std::to_string(ops_.size()) + ")");
-    if (errors_[i]) std::rethrow_exception(errors_[i]);
-    auto* op = dynamic_cast<detail::Operation<T>*>(ops_[i].get());
-    if (!op)
-      throw grant::ConversionError("grant::async::Coordinator: result " + std::to_string(i) + " holds " +
-                                   ops_[i]->type_name() + ", asked for " + boost::core::demangle(typeid(T).name()));
-    return op->result.promise().peek();
+  const T& get(std::size_t i) const& {
+    return operation<T>(i).result.promise().peek();
+  }
+
+  /// As get(), on an rvalue (`c.await_all().get<T>(0)`): the value itself, moved out when
+  /// no coordinator, other results object or AsyncResult copy still holds it, else a copy.
+  template <class T>
+  T get(std::size_t i) && {
+    auto& op = operation<T>(i);
+    if (ops_[i].use_count() == 1) return std::move(op.result).await();
+    return op.result.promise().peek();
   }
 
   /// True if operation `i` succeeded.
@@ -112,6 +118,19 @@ class CoordinatorResults {
   const std::vector<std::exception_ptr>& errors() const noexcept { return errors_; }
 
  private:
+  template <class T>
+  detail::Operation<T>& operation(std::size_t i) const {
+    if (i >= ops_.size())
+      throw std::out_of_range("grant::async::Coordinator: no result " + std::to_string(i) + " (size " +
+                              std::to_string(ops_.size()) + ")");
+    if (errors_[i]) std::rethrow_exception(errors_[i]);
+    auto* op = dynamic_cast<detail::Operation<T>*>(ops_[i].get());
+    if (!op)
+      throw grant::ConversionError("grant::async::Coordinator: result " + std::to_string(i) + " holds " +
+                                   ops_[i]->type_name() + ", asked for " + boost::core::demangle(typeid(T).name()));
+    return *op;
+  }
+
   std::vector<std::shared_ptr<detail::AnyOperation>> ops_;
   std::vector<std::exception_ptr> errors_;
 };
@@ -136,17 +155,29 @@ class Coordinator {
 
   /// Waits for every operation not yet waited for, then returns all results. Never throws
   /// for a failed operation: see errors() and CoordinatorResults::get().
-  CoordinatorResults await_all() {
-    for (; awaited_ < ops_.size(); ++awaited_) errors_[awaited_] = ops_[awaited_]->wait();
+  CoordinatorResults await_all() & {
+    wait_all();
     return CoordinatorResults{ops_, errors_};
+  }
+
+  /// As await_all(), on an rvalue coordinator: the results take its operations over, so
+  /// their rvalue get<T>() moves the values out.
+  CoordinatorResults await_all() && {
+    wait_all();
+    return CoordinatorResults{std::move(ops_), std::move(errors_)};
   }
 
   /// As await_all(), then throws CoordinationError (listing "index: message" for each
   /// failure) if any operation failed.
-  CoordinatorResults await_all_or_throw() {
-    CoordinatorResults results = await_all();
+  CoordinatorResults await_all_or_throw() & {
+    wait_all();
     detail::throw_if_failed(errors_);
-    return results;
+    return CoordinatorResults{ops_, errors_};
+  }
+  CoordinatorResults await_all_or_throw() && {
+    wait_all();
+    detail::throw_if_failed(errors_);
+    return CoordinatorResults{std::move(ops_), std::move(errors_)};
   }
 
   /// Index-aligned errors, null where the operation succeeded (or was not awaited yet).
@@ -156,6 +187,10 @@ class Coordinator {
   std::size_t size() const noexcept { return ops_.size(); }
 
  private:
+  void wait_all() {
+    for (; awaited_ < ops_.size(); ++awaited_) errors_[awaited_] = ops_[awaited_]->wait();
+  }
+
   std::vector<std::shared_ptr<detail::AnyOperation>> ops_;
   std::vector<std::exception_ptr> errors_;
   std::size_t awaited_ = 0;
@@ -176,7 +211,7 @@ class ResultCoordinator {
     result.start();
     return push([r = std::move(result)](std::exception_ptr& error) mutable -> std::optional<T> {
       try {
-        return r.await();
+        return std::move(r).await();  // this waiter runs once: move unless a copy is held elsewhere
       } catch (...) {
         std::exception_ptr own = r.promise().error();
         error = own ? own : std::current_exception();
@@ -190,7 +225,7 @@ class ResultCoordinator {
     result.start();
     return push([r = std::move(result)](std::exception_ptr& error) mutable -> std::optional<T> {
       try {
-        return std::optional<T>{r.await()};
+        return std::optional<T>{std::move(r).await()};
       } catch (...) {
         std::exception_ptr own = r.promise().error();
         error = own ? own : std::current_exception();
@@ -202,16 +237,27 @@ class ResultCoordinator {
   /// Waits for every operation not yet waited for; returns all values in insertion order
   /// (std::nullopt where an operation failed or found nothing). Never throws for a failed
   /// operation. The reference stays valid while the coordinator lives (later adds append).
-  const std::vector<std::optional<T>>& await_all() {
-    for (; awaited_ < waiters_.size(); ++awaited_) values_[awaited_] = waiters_[awaited_](errors_[awaited_]);
+  const std::vector<std::optional<T>>& await_all() & {
+    wait_all();
     return values_;
   }
 
+  /// As await_all(), on an rvalue coordinator: the values, moved out.
+  std::vector<std::optional<T>> await_all() && {
+    wait_all();
+    return std::move(values_);
+  }
+
   /// As await_all(), then throws CoordinationError if any operation failed.
-  const std::vector<std::optional<T>>& await_all_or_throw() {
-    await_all();
+  const std::vector<std::optional<T>>& await_all_or_throw() & {
+    wait_all();
     detail::throw_if_failed(errors_);
     return values_;
+  }
+  std::vector<std::optional<T>> await_all_or_throw() && {
+    wait_all();
+    detail::throw_if_failed(errors_);
+    return std::move(values_);
   }
 
   /// Waits for all, then adds up the present values (T{} when there are none). A failed
@@ -233,6 +279,10 @@ class ResultCoordinator {
   std::size_t size() const noexcept { return waiters_.size(); }
 
  private:
+  void wait_all() {
+    for (; awaited_ < waiters_.size(); ++awaited_) values_[awaited_] = waiters_[awaited_](errors_[awaited_]);
+  }
+
   using Waiter = std::function<std::optional<T>(std::exception_ptr&)>;
   std::size_t push(Waiter waiter) {
     waiters_.push_back(std::move(waiter));
