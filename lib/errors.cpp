@@ -31,6 +31,12 @@ std::string database_error_message(const std::string& sqlstate, const std::strin
   return message;
 }
 
+std::string stale_message(const std::string& model, const std::string& id, const std::string& shard,
+                          const std::string& sql) {
+  return model + " id " + id + " (shard " + shard +
+         ") is stale: its row was changed or deleted since it was read; reload it and retry. SQL: " + sql;
+}
+
 std::string coordination_message(const std::vector<async::CoordinationError::Failure>& failures) {
   std::string message = std::to_string(failures.size()) + (failures.size() == 1 ? " operation" : " operations") +
                         " failed: ";
@@ -51,6 +57,10 @@ UnknownShard::UnknownShard(std::string shard, const std::vector<std::string>& kn
 UnknownColumn::UnknownColumn(std::string model, std::string column)
     : Error("unknown column \"" + column + "\" for model " + model), model_(std::move(model)),
       column_(std::move(column)) {}
+
+StaleObject::StaleObject(std::string model, std::string id, std::string shard, std::string sql)
+    : Error(stale_message(model, id, shard, sql)), model_(std::move(model)), id_(std::move(id)),
+      shard_(std::move(shard)) {}
 
 PoolTimeout::PoolTimeout(std::string shard, std::int64_t waited_ms, std::size_t pool_size)
     : Error("no connection of shard \"" + shard + "\" became free within " + std::to_string(waited_ms) +

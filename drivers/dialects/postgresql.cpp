@@ -29,6 +29,12 @@ class PostgresqlDialect final : public Dialect {
   bool insert_returning() const override { return true; }
   std::string last_insert_id_sql() const override { return "SELECT lastval()"; }
   std::string begin_sql() const override { return "BEGIN"; }
+  std::size_t max_parameters() const override { return 65535; }  // the protocol's 16-bit count
+  bool bulk_returning() const override { return true; }
+  std::string upsert_clause(const std::vector<std::string>& conflict,
+                            const std::vector<std::string>& update) const override {
+    return on_conflict_clause(conflict, update);
+  }
   std::string drop_table_sql(std::string_view table) const override {
     return "DROP TABLE IF EXISTS " + quote(table) + " CASCADE";
   }

@@ -30,6 +30,12 @@ class SqliteDialect final : public Dialect {
   bool insert_returning() const override { return false; }  // the driver cannot fetch RETURNING rows
   std::string last_insert_id_sql() const override { return "SELECT last_insert_rowid()"; }
   std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
+  // No row locks: lock() relies on the write transaction (BEGIN IMMEDIATE) instead.
+  std::string lock_clause(LockMode) const override { return ""; }
+  std::string upsert_clause(const std::vector<std::string>& conflict,
+                            const std::vector<std::string>& update) const override {
+    return on_conflict_clause(conflict, update);
+  }
   std::string drop_table_sql(std::string_view table) const override { return "DROP TABLE IF EXISTS " + quote(table); }
 };
 

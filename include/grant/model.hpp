@@ -205,6 +205,26 @@ class Model : public RecordState {
     self() = Query<M>().shard(orm::shard_of(a)).find_or_throw(key);
   }
 
+  /// Reads the row again with a row lock (SELECT ... FOR UPDATE; see Query::lock), inside
+  /// the caller's open transaction on the record's shard (grant::Error outside one); unsaved
+  /// changes are replaced by the stored values. Throws querying::NotFound if the row is gone.
+  void lock(LockMode mode = LockMode::wait) {
+    const auto& t = orm::table_info<M>();
+    orm::Adapter<M> a(self());
+    Value key = a.get(t.pk_index());
+    if (!orm::RecordAccess::snapshot(*this).empty()) key = orm::RecordAccess::snapshot(*this)[t.pk_index()];
+    self() = Query<M>().shard(orm::shard_of(a)).lock(mode).find_or_throw(key);
+  }
+  /// Opens a transaction on the record's shard, lock()s the record and runs fn() (which
+  /// may change and save it): commit when fn returns, rollback and rethrow on an exception
+  /// (Shard::transaction rules; inside an open transaction it becomes a savepoint).
+  void with_lock(const std::function<void()>& fn, LockMode mode = LockMode::wait) {
+    Runtime::current().shard(orm::shard_of(orm::Adapter<M>(self()))).transaction([&] {
+      lock(mode);
+      fn();
+    });
+  }
+
   /// Columns whose value differs from the one loaded or saved last (for a new record: from
   /// a default-constructed one).
   std::vector<std::string> changed() const {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <grant/errors.hpp>
+#include <grant/orm/locking.hpp>
 #include <grant/orm/persistence.hpp>
 #include <grant/orm/query_spec.hpp>
 #include <grant/orm/sql.hpp>
@@ -214,6 +215,16 @@ class Query {
   Query includes(std::string association) const {
     return with([&](auto& s) { s.includes.push_back(std::move(association)); });
   }
+  /// Row locks on the rows this query reads (all, first/last, find, find_by, pluck, pick):
+  /// SELECT ... FOR UPDATE, with NOWAIT (LockMode::nowait: a locked row fails the statement
+  /// at once with a DatabaseError) or SKIP LOCKED (LockMode::skip_locked: locked rows are
+  /// left out) on PostgreSQL and MariaDB. The locks last until the transaction ends, so the
+  /// query must run inside one on its shard (else grant::Error at await, no SQL sent). On
+  /// SQLite no SQL is added: the transaction is already a write transaction that keeps every
+  /// other writer out, and nowait / skip_locked behave as wait. Counts and aggregates read
+  /// without locks.
+  Query lock(LockMode mode = LockMode::wait) const { return with([&](auto& s) { s.lock = mode; }); }
+
   /// Runs on shard `name` (UnknownShard at await if there is none).
   Query shard(std::string name) const { return with([&](auto& s) { s.shard = std::move(name); }); }
 
@@ -355,7 +366,12 @@ class Query {
       return AsyncResult<T>::failed(std::current_exception());
     }
     return Shard::run_on(
-        spec_.shard, [spec = spec_, fn = std::move(fn)](Connection& c) -> T { return fn(c, spec); }, async);
+        spec_.shard,
+        [spec = spec_, fn = std::move(fn)](Connection& c) -> T {
+          orm::check_lock(c, spec);
+          return fn(c, spec);
+        },
+        async);
   }
 
   Query by_key(const Value& id) const {

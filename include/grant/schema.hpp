@@ -192,6 +192,21 @@ class Schema {
   /// timestamps(&M::created_at, &M::updated_at).
   Schema& timestamps() { return timestamps(&M::created_at, &M::updated_at); }
 
+  /// Optimistic locking through integer column `name`: every update and destroy of a record
+  /// requires the row to still hold the record's value (WHERE ... AND lock_version = ?),
+  /// an update writes value + 1, and a lost race throws grant::StaleObject. The check uses
+  /// the member's current value, so a value carried through a form round trip works too.
+  /// update_all / update_columns / insert_all do not check or bump it.
+  template <class T>
+  Schema& lock_version(std::string name, T M::*member) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>, "grant::Schema: lock_version must be an integer");
+    column(std::move(name), member);
+    info_.lock_version = info_.columns.size() - 1;
+    return *this;
+  }
+  /// lock_version("lock_version", &M::lock_version).
+  Schema& lock_version() { return lock_version("lock_version", &M::lock_version); }
+
   /// DEFAULT for the last column declared (used by the migrator): a value...
   Schema& default_value(Value v) {
     last_column().default_value = std::move(v);

@@ -33,6 +33,7 @@ Statement select(const QuerySpec& q, const Dialect& d) {
   select_head(b, q, d, projection(q, d));
   ordering(b, q, d, false);
   limits(b, d, q.limit, q.offset);
+  locking(b, q, d);
   return std::move(b).done();
 }
 
@@ -44,6 +45,7 @@ Statement first(const QuerySpec& q, const Dialect& d, bool reverse) {
   select_head(b, one, d, projection(one, d));
   ordering(b, one, d, reverse);
   limits(b, d, one.limit, one.offset);
+  locking(b, one, d);
   return std::move(b).done();
 }
 
@@ -98,6 +100,7 @@ Statement pluck(const QuerySpec& q, const Dialect& d, std::string_view column, s
   select_head(b, q, d, column_ref(*q.table, d, column));
   ordering(b, q, d, false);
   limits(b, d, limit ? limit : q.limit, q.offset);
+  locking(b, q, d);
   return std::move(b).done();
 }
 

@@ -119,6 +119,7 @@ struct QuerySpec {
   std::vector<std::string> select;        ///< projection; empty = every model column
   bool distinct = false;
   std::vector<std::string> includes;      ///< associations to preload
+  LockMode lock = LockMode::none;         ///< lock(): row lock on the rows read
   /// An error found while building (e.g. an unknown association in related()); check()
   /// rethrows it so that it reaches the caller through the terminal, never at the builder.
   std::exception_ptr error;
