@@ -32,9 +32,9 @@ class MariadbDialect final : public Dialect {
   bool insert_returning() const override { return false; }
   std::string last_insert_id_sql() const override { return "SELECT LAST_INSERT_ID()"; }
   std::string begin_sql() const override { return "START TRANSACTION"; }
-  std::size_t max_parameters() const override { return 65535; }  // prepared-statement limit
   // ON DUPLICATE KEY fires on any unique key of the table: `conflict` only names what to
   // keep when there is nothing to overwrite.
+  bool bulk_returning() const override { return true; }
   std::string upsert_clause(const std::vector<std::string>& conflict,
                             const std::vector<std::string>& update) const override {
     std::string out = " ON DUPLICATE KEY UPDATE ";

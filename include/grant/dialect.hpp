@@ -62,10 +62,16 @@ class Dialect {
     return "";
   }
 
-  /// Most '?' parameters one statement may carry (bulk writes are chunked under it).
+  /// Most '?' parameters one statement may carry (bulk writes are chunked under it). ODBC
+  /// counts parameters in a signed 16-bit SQLSMALLINT, and the drivers fail beyond 32767
+  /// (MariaDB Connector/ODBC: HY001) although the servers take 65535; SQLite's own default
+  /// limit is 32766. PostgreSQL's dialect goes lower (see there).
   virtual std::size_t max_parameters() const { return 32766; }
   /// True if a multi-row INSERT ... RETURNING hands back its rows through the driver.
   virtual bool bulk_returning() const { return false; }
+  /// True if the rows of one multi-row INSERT without explicit keys get consecutive keys
+  /// ending at last_insert_id_sql() (used when bulk_returning() is false).
+  virtual bool consecutive_insert_ids() const { return false; }
   /// The conflict clause of an upsert, appended after the VALUES rows. `conflict` are the
   /// quoted columns of the unique key, `update` the quoted columns to overwrite from the
   /// row that was refused (empty: keep the stored row as it is).

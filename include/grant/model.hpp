@@ -160,6 +160,16 @@ class Model : public RecordState {
   static M create_or_throw(const Attributes& values) { return query().create_or_throw(values); }
   static AsyncResult<M> async_create_or_throw(const Attributes& values) { return query().async_create_or_throw(values); }
 
+  /// Bulk writes on M's shard (Query::insert_all / upsert_all; no validations or callbacks).
+  static BulkResult insert_all(const std::vector<M>& records) { return query().insert_all(records); }
+  static AsyncResult<BulkResult> async_insert_all(const std::vector<M>& records) { return query().async_insert_all(records); }
+  static BulkResult upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) {
+    return query().upsert_all(records, unique_by);
+  }
+  static AsyncResult<BulkResult> async_upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) {
+    return query().async_upsert_all(records, unique_by);
+  }
+
   /// Runs `fn` in a transaction on M's shard (Shard::transaction: nesting -> savepoints,
   /// an exception rolls back and is rethrown, grant::Rollback rolls back quietly).
   static void transaction(const std::function<void()>& fn) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <grant/errors.hpp>
+#include <grant/orm/bulk.hpp>
 #include <grant/orm/locking.hpp>
 #include <grant/orm/persistence.hpp>
 #include <grant/orm/query_spec.hpp>
@@ -347,6 +348,25 @@ class Query {
   /// As create(), but RecordInvalid / RecordNotSaved instead of an unsaved record.
   M create_or_throw(const Attributes& values) const { return op_create(values, true, false).await(); }
   AsyncResult<M> async_create_or_throw(const Attributes& values) const { return op_create(values, true, true); }
+
+  /// Inserts every record on this query's shard in as few multi-row INSERTs as the
+  /// dialect's parameter limit allows, in one transaction. No validations, no callbacks;
+  /// the records are not changed (see orm/bulk.hpp for ids and row counts).
+  BulkResult insert_all(const std::vector<M>& records) const { return orm::bulk<M>(spec_.shard, records, nullptr, false).await(); }
+  AsyncResult<BulkResult> async_insert_all(const std::vector<M>& records) const {
+    return orm::bulk<M>(spec_.shard, records, nullptr, true);
+  }
+  /// As insert_all, but a row whose `unique_by` columns (a unique index or the primary key;
+  /// empty: the primary key) match a stored row overwrites that row's other columns
+  /// (created_at kept): ON CONFLICT on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on
+  /// MariaDB (which fires on ANY unique key of the table, whatever `unique_by` says).
+  /// UnknownColumn for a name that is not one of M's.
+  BulkResult upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) const {
+    return orm::bulk<M>(spec_.shard, records, &unique_by, false).await();
+  }
+  AsyncResult<BulkResult> async_upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) const {
+    return orm::bulk<M>(spec_.shard, records, &unique_by, true);
+  }
 
  private:
   template <class F>
