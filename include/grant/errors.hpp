@@ -151,6 +151,11 @@ class NotFound : public Error {
  public:
   using Error::Error;
 };
+/// sole() found more than one row.
+class SoleRecordExceeded : public Error {
+ public:
+  using Error::Error;
+};
 }  // namespace querying
 
 namespace async {

@@ -88,6 +88,18 @@ class Model : public RecordState {
   static Query<M> select(S&&... columns) { return query().select(std::forward<S>(columns)...); }
   static Query<M> distinct() { return query().distinct(); }
   static Query<M> includes(std::string association) { return query().includes(std::move(association)); }
+  /// Every row, without the default scope.
+  static Query<M> unscoped() { return query().unscoped(); }
+  /// The named scope of M's schema (Query::scoped).
+  static Query<M> scoped(std::string_view name) { return query().scoped(name); }
+  static Query<M> none() { return query().none(); }
+  static Query<M> left_joins(std::string association) { return query().left_joins(std::move(association)); }
+  static M sole() { return query().sole(); }
+  static AsyncResult<M> async_sole() { return query().async_sole(); }
+  template <class T = std::int64_t>
+  static std::vector<T> ids() { return query().template ids<T>(); }
+  template <class T = std::int64_t>
+  static AsyncResult<std::vector<T>> async_ids() { return query().template async_ids<T>(); }
 
   static std::optional<M> find(const Value& id) { return query().find(id); }
   static AsyncResult<std::optional<M>> async_find(const Value& id) { return query().async_find(id); }
@@ -212,7 +224,7 @@ class Model : public RecordState {
     orm::Adapter<M> a(self());
     Value key = a.get(t.pk_index());
     if (!orm::RecordAccess::snapshot(*this).empty()) key = orm::RecordAccess::snapshot(*this)[t.pk_index()];
-    self() = Query<M>().shard(orm::shard_of(a)).find_or_throw(key);
+    self() = Query<M>().unscoped().shard(orm::shard_of(a)).find_or_throw(key);
   }
 
   /// Reads the row again with a row lock (SELECT ... FOR UPDATE; see Query::lock), inside
@@ -223,7 +235,7 @@ class Model : public RecordState {
     orm::Adapter<M> a(self());
     Value key = a.get(t.pk_index());
     if (!orm::RecordAccess::snapshot(*this).empty()) key = orm::RecordAccess::snapshot(*this)[t.pk_index()];
-    self() = Query<M>().shard(orm::shard_of(a)).lock(mode).find_or_throw(key);
+    self() = Query<M>().unscoped().shard(orm::shard_of(a)).lock(mode).find_or_throw(key);
   }
   /// Opens a transaction on the record's shard, lock()s the record and runs fn() (which
   /// may change and save it): commit when fn returns, rollback and rethrow on an exception

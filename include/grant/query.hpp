@@ -30,6 +30,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -136,10 +138,11 @@ std::vector<std::any> preload_targets(Connection& c, const AssociationInfo& a, c
 template <class M>
 class Query {
  public:
-  /// Every row of M on M's shard.
+  /// Every row of M on M's shard, within M's default scope (Schema::default_scope).
   Query() {
     spec_.table = &orm::table_info<M>();
     spec_.shard = spec_.table->shard;
+    if (const auto& fn = orm::schema_of<M>().default_scope()) *this = fn(*this);
   }
   explicit Query(orm::QuerySpec spec) : spec_(std::move(spec)) {}
 
@@ -226,6 +229,34 @@ class Query {
   /// without locks.
   Query lock(LockMode mode = LockMode::wait) const { return with([&](auto& s) { s.lock = mode; }); }
 
+  /// This query without the default scope or anything added so far (shard kept).
+  Query unscoped() const {
+    orm::QuerySpec s;
+    s.table = spec_.table;
+    s.shard = spec_.shard;
+    return Query(std::move(s));
+  }
+  /// Applies the named scope declared in M's schema (Schema::scope). An unknown name is a
+  /// grant::Error at await, naming the model and its scopes; no SQL is sent.
+  Query scoped(std::string_view name) const {
+    const auto* fn = orm::schema_of<M>().find_scope(name);
+    if (fn) return (*fn)(*this);
+    return with([&](auto& s) {
+      if (!s.error)
+        s.error = std::make_exception_ptr(Error(s.table->model + ": no scope \"" + std::string(name) +
+                                                "\"; declared scopes: " + orm::schema_of<M>().scope_names()));
+    });
+  }
+  /// A query that matches nothing: every terminal answers at once (empty list, 0, false,
+  /// nullopt; *_or_throw and sole() throw querying::NotFound) without sending SQL.
+  Query none() const { return with([](auto& s) { s.none = true; }); }
+  /// LEFT OUTER JOIN through an association of M (rows without a match are kept, with the
+  /// joined columns NULL): left_joins("posts").where("posts.id IS NULL") finds users with
+  /// no posts. The association must be one of M's (grant::Error at await).
+  Query left_joins(std::string association) const {
+    return with([&](auto& s) { s.joins.push_back(orm::JoinTerm{std::move(association), {}, true}); });
+  }
+
   /// Runs on shard `name` (UnknownShard at await if there is none).
   Query shard(std::string name) const { return with([&](auto& s) { s.shard = std::move(name); }); }
 
@@ -253,6 +284,17 @@ class Query {
   AsyncResult<std::optional<M>> async_last() const { return op_one(true, true); }
   M last_or_throw() const { return op_one_or_throw(true, false).await(); }
   AsyncResult<M> async_last_or_throw() const { return op_one_or_throw(true, true); }
+
+  /// The one matching record: querying::NotFound when there is none,
+  /// querying::SoleRecordExceeded when there are more (reads at most two rows).
+  M sole() const { return op_sole(false).await(); }
+  AsyncResult<M> async_sole() const { return op_sole(true); }
+
+  /// The primary keys of the matching records, in the query's order (pluck of the key).
+  template <class T = std::int64_t>
+  std::vector<T> ids() const { return op_pluck<T>(spec_.table->pk().name, false).await(); }
+  template <class T = std::int64_t>
+  AsyncResult<std::vector<T>> async_ids() const { return op_pluck<T>(spec_.table->pk().name, true); }
 
   /// By primary key.
   std::optional<M> find(const Value& id) const { return by_key(id).op_one(false, false).await(); }
@@ -382,6 +424,12 @@ class Query {
   AsyncResult<T> run(bool async, F fn) const {
     try {
       spec_.check();
+      if (spec_.none) {
+        if constexpr (std::is_same_v<T, M>)
+          throw querying::NotFound(spec_.table->model + " not found: the query is none() (no SQL sent)");
+        else
+          return AsyncResult<T>::ready(T{});
+      }
     } catch (...) {
       return AsyncResult<T>::failed(std::current_exception());
     }
@@ -419,6 +467,19 @@ class Query {
   AsyncResult<M> op_one_or_throw(bool reverse, bool async) const {
     return run<M>(async,
                   [reverse](Connection& c, const orm::QuerySpec& q) { return *orm::load_one<M>(c, q, reverse, true); });
+  }
+  AsyncResult<M> op_sole(bool async) const {
+    return run<M>(async, [](Connection& c, const orm::QuerySpec& q) {
+      orm::QuerySpec two = q;
+      if (!two.limit || *two.limit > 2) two.limit = 2;
+      Statement stmt = orm::sql::select(two, c.dialect());
+      std::vector<M> rows = orm::load<M>(c, two, stmt);
+      if (rows.empty()) throw querying::NotFound(orm::not_found_message(*q.table, c.shard(), stmt.sql));
+      if (rows.size() > 1)
+        throw querying::SoleRecordExceeded(q.table->model + ": sole() found more than one row (table " + q.table->table +
+                                           ", shard " + c.shard() + "): " + stmt.sql);
+      return std::move(rows.front());
+    });
   }
   AsyncResult<bool> op_exists(bool async) const {
     return run<bool>(async, [](Connection& c, const orm::QuerySpec& q) {

@@ -104,6 +104,7 @@ struct OrderTerm {
 struct JoinTerm {
   std::string association;  ///< association name, or empty for a raw clause
   std::string sql;          ///< raw JOIN clause
+  bool left = false;        ///< LEFT OUTER JOIN (left_joins) instead of INNER JOIN
 };
 
 /// Everything a query says, before SQL.
@@ -120,6 +121,7 @@ struct QuerySpec {
   bool distinct = false;
   std::vector<std::string> includes;      ///< associations to preload
   LockMode lock = LockMode::none;         ///< lock(): row lock on the rows read
+  bool none = false;                      ///< none(): matches nothing, sends no SQL
   /// An error found while building (e.g. an unknown association in related()); check()
   /// rethrows it so that it reaches the caller through the terminal, never at the builder.
   std::exception_ptr error;
