@@ -84,6 +84,12 @@ std::string unknown_message(const char* what, const std::string& name, const std
   return message;
 }
 
+std::string stale_message(const std::string& model, const std::string& id, const std::string& shard,
+                          const std::string& sql) {
+  return model + " id " + id + " (shard " + shard +
+         ") is stale: its row was changed or deleted since it was read; reload it and retry. SQL: " + sql;
+}
+
 std::string coordination_message(const std::vector<async::CoordinationError::Failure>& failures) {
   std::string message = std::to_string(failures.size()) + (failures.size() == 1 ? " operation" : " operations") +
                         " failed: ";
@@ -125,6 +131,10 @@ UnknownColumn::UnknownColumn(std::string model, std::string column, std::vector<
 UnknownAssociation::UnknownAssociation(std::string model, std::string association, std::vector<std::string> known)
     : Error(unknown_message("association", association, model, known, nearest_name(association, known), {})),
       model_(std::move(model)), association_(std::move(association)) {}
+
+StaleObject::StaleObject(std::string model, std::string id, std::string shard, std::string sql)
+    : Error(stale_message(model, id, shard, sql)), model_(std::move(model)), id_(std::move(id)),
+      shard_(std::move(shard)) {}
 
 PoolTimeout::PoolTimeout(std::string shard, std::int64_t waited_ms, std::size_t pool_size)
     : Error("no connection of shard \"" + shard + "\" became free within " + std::to_string(waited_ms) +

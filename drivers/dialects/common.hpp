@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace grant::dialects {
 
@@ -27,6 +28,18 @@ inline std::string quote_with(std::string_view identifier, char q) {
     out += '.';
     start = dot + 1;
   }
+  return out;
+}
+
+/// " ON CONFLICT (k) DO UPDATE SET c = excluded.c" (PostgreSQL and SQLite >= 3.24 spell it
+/// the same), or " ON CONFLICT (k) DO NOTHING" when there is nothing to overwrite.
+inline std::string on_conflict_clause(const std::vector<std::string>& conflict, const std::vector<std::string>& update) {
+  std::string out = " ON CONFLICT (";
+  for (std::size_t i = 0; i < conflict.size(); ++i) out += (i ? ", " : "") + conflict[i];
+  out += ")";
+  if (update.empty()) return out + " DO NOTHING";
+  out += " DO UPDATE SET ";
+  for (std::size_t i = 0; i < update.size(); ++i) out += (i ? ", " : "") + update[i] + " = excluded." + update[i];
   return out;
 }
 

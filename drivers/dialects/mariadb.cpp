@@ -32,6 +32,16 @@ class MariadbDialect final : public Dialect {
   bool insert_returning() const override { return false; }
   std::string last_insert_id_sql() const override { return "SELECT LAST_INSERT_ID()"; }
   std::string begin_sql() const override { return "START TRANSACTION"; }
+  // ON DUPLICATE KEY fires on any unique key of the table: `conflict` only names what to
+  // keep when there is nothing to overwrite.
+  bool bulk_returning() const override { return true; }
+  std::string upsert_clause(const std::vector<std::string>& conflict,
+                            const std::vector<std::string>& update) const override {
+    std::string out = " ON DUPLICATE KEY UPDATE ";
+    if (update.empty()) return out + conflict.front() + " = " + conflict.front();
+    for (std::size_t i = 0; i < update.size(); ++i) out += (i ? ", " : "") + update[i] + " = VALUES(" + update[i] + ")";
+    return out;
+  }
   std::string drop_table_sql(std::string_view table) const override { return "DROP TABLE IF EXISTS " + quote(table); }
   std::string_view unlimited_sql() const override { return " LIMIT 18446744073709551615"; }
   std::string_view insert_defaults_sql() const override { return " () VALUES ()"; }

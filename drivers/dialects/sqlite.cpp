@@ -30,6 +30,15 @@ class SqliteDialect final : public Dialect {
   bool insert_returning() const override { return false; }  // the driver cannot fetch RETURNING rows
   std::string last_insert_id_sql() const override { return "SELECT last_insert_rowid()"; }
   std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
+  // No row locks: lock() relies on the write transaction (BEGIN IMMEDIATE) instead.
+  std::string lock_clause(LockMode) const override { return ""; }
+  // The driver hands back no RETURNING rows; a multi-row INSERT numbers its rows
+  // consecutively instead (the write lock is held for the whole statement).
+  bool consecutive_insert_ids() const override { return true; }
+  std::string upsert_clause(const std::vector<std::string>& conflict,
+                            const std::vector<std::string>& update) const override {
+    return on_conflict_clause(conflict, update);
+  }
   std::string drop_table_sql(std::string_view table) const override { return "DROP TABLE IF EXISTS " + quote(table); }
   std::string_view unlimited_sql() const override { return " LIMIT -1"; }
 };

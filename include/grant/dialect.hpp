@@ -4,8 +4,10 @@
 // share across threads.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace grant {
 
@@ -13,6 +15,10 @@ enum class DialectKind { sqlite, postgresql, mariadb };
 
 /// Storage class of a model column, mapped to a DDL type name by each dialect.
 enum class ColumnType { int32, int64, real, boolean, text, bytes, time, date, decimal };
+
+/// Row lock of a locking read (Query::lock): wait for the lock, fail at once if a row is
+/// locked (NOWAIT), or leave locked rows out (SKIP LOCKED).
+enum class LockMode { none, wait, nowait, skip_locked };
 
 class Dialect {
  public:
@@ -42,6 +48,35 @@ class Dialect {
   virtual std::string savepoint_sql(std::string_view name) const { return "SAVEPOINT " + quote(name); }
   virtual std::string release_sql(std::string_view name) const { return "RELEASE SAVEPOINT " + quote(name); }
   virtual std::string rollback_to_sql(std::string_view name) const { return "ROLLBACK TO SAVEPOINT " + quote(name); }
+
+  /// The clause a locking SELECT ends with (" FOR UPDATE [NOWAIT | SKIP LOCKED]"), or ""
+  /// where the database has no row locks (SQLite: the write transaction, opened with
+  /// begin_sql(), already excludes every other writer).
+  virtual std::string lock_clause(LockMode mode) const {
+    switch (mode) {
+      case LockMode::none: return "";
+      case LockMode::wait: return " FOR UPDATE";
+      case LockMode::nowait: return " FOR UPDATE NOWAIT";
+      case LockMode::skip_locked: return " FOR UPDATE SKIP LOCKED";
+    }
+    return "";
+  }
+
+  /// Most '?' parameters one statement may carry (bulk writes are chunked under it). ODBC
+  /// counts parameters in a signed 16-bit SQLSMALLINT, and the drivers fail beyond 32767
+  /// (MariaDB Connector/ODBC: HY001) although the servers take 65535; SQLite's own default
+  /// limit is 32766. PostgreSQL's dialect goes lower (see there).
+  virtual std::size_t max_parameters() const { return 32766; }
+  /// True if a multi-row INSERT ... RETURNING hands back its rows through the driver.
+  virtual bool bulk_returning() const { return false; }
+  /// True if the rows of one multi-row INSERT without explicit keys get consecutive keys
+  /// ending at last_insert_id_sql() (used when bulk_returning() is false).
+  virtual bool consecutive_insert_ids() const { return false; }
+  /// The conflict clause of an upsert, appended after the VALUES rows. `conflict` are the
+  /// quoted columns of the unique key, `update` the quoted columns to overwrite from the
+  /// row that was refused (empty: keep the stored row as it is).
+  virtual std::string upsert_clause(const std::vector<std::string>& conflict,
+                                    const std::vector<std::string>& update) const = 0;
 
   /// A bare "DROP TABLE IF EXISTS x" is portable; CASCADE differs.
   virtual std::string drop_table_sql(std::string_view table) const = 0;

@@ -148,6 +148,21 @@ class RecordNotSaved : public Error {
   using Error::Error;
 };
 
+/// Optimistic locking (a lock_version column) found that the record's row was changed or
+/// deleted by another writer since the record was read: nothing was written. Reload and
+/// retry. Thrown by save/update/destroy in every form (also the non-throwing ones: a lost
+/// race is not a validation failure).
+class StaleObject : public Error {
+ public:
+  StaleObject(std::string model, std::string id, std::string shard, std::string sql);
+  const std::string& model() const noexcept { return model_; }
+  const std::string& id() const noexcept { return id_; }
+  const std::string& shard() const noexcept { return shard_; }
+
+ private:
+  std::string model_, id_, shard_;
+};
+
 /// A before_destroy callback aborted, or no row was deleted.
 class RecordNotDestroyed : public Error {
  public:
@@ -163,6 +178,11 @@ class Rollback : public Error {
 namespace querying {
 /// A *_or_throw finder found no row (the seed's Grant::Querying::NotFound).
 class NotFound : public Error {
+ public:
+  using Error::Error;
+};
+/// sole() found more than one row.
+class SoleRecordExceeded : public Error {
  public:
   using Error::Error;
 };

@@ -94,6 +94,18 @@ class Model : public RecordState {
   static Query<M> select(S&&... columns) { return query().select(std::forward<S>(columns)...); }
   static Query<M> distinct() { return query().distinct(); }
   static Query<M> includes(std::string association) { return query().includes(std::move(association)); }
+  /// Every row, without the default scope.
+  static Query<M> unscoped() { return query().unscoped(); }
+  /// The named scope of M's schema (Query::scoped).
+  static Query<M> scoped(std::string_view name) { return query().scoped(name); }
+  static Query<M> none() { return query().none(); }
+  static Query<M> left_joins(std::string association) { return query().left_joins(std::move(association)); }
+  static M sole() { return query().sole(); }
+  static AsyncResult<M> async_sole() { return query().async_sole(); }
+  template <class T = std::int64_t>
+  static std::vector<T> ids() { return query().template ids<T>(); }
+  template <class T = std::int64_t>
+  static AsyncResult<std::vector<T>> async_ids() { return query().template async_ids<T>(); }
 
   static std::optional<M> find(const Value& id) { return query().find(id); }
   static AsyncResult<std::optional<M>> async_find(const Value& id) { return query().async_find(id); }
@@ -166,6 +178,16 @@ class Model : public RecordState {
   static M create_or_throw(const Attributes& values) { return query().create_or_throw(values); }
   static AsyncResult<M> async_create_or_throw(const Attributes& values) { return query().async_create_or_throw(values); }
 
+  /// Bulk writes on M's shard (Query::insert_all / upsert_all; no validations or callbacks).
+  static BulkResult insert_all(const std::vector<M>& records) { return query().insert_all(records); }
+  static AsyncResult<BulkResult> async_insert_all(const std::vector<M>& records) { return query().async_insert_all(records); }
+  static BulkResult upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) {
+    return query().upsert_all(records, unique_by);
+  }
+  static AsyncResult<BulkResult> async_upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) {
+    return query().async_upsert_all(records, unique_by);
+  }
+
   /// Runs `fn` in a transaction on M's shard (Shard::transaction: nesting -> savepoints,
   /// an exception rolls back and is rethrown, grant::Rollback rolls back quietly).
   static void transaction(const std::function<void()>& fn) {
@@ -208,7 +230,27 @@ class Model : public RecordState {
     orm::Adapter<M> a(self());
     Value key = a.get(t.pk_index());
     if (!orm::RecordAccess::snapshot(*this).empty()) key = orm::RecordAccess::snapshot(*this)[t.pk_index()];
-    self() = Query<M>().shard(orm::shard_of(a)).find_or_throw(key);
+    self() = Query<M>().unscoped().shard(orm::shard_of(a)).find_or_throw(key);
+  }
+
+  /// Reads the row again with a row lock (SELECT ... FOR UPDATE; see Query::lock), inside
+  /// the caller's open transaction on the record's shard (grant::Error outside one); unsaved
+  /// changes are replaced by the stored values. Throws querying::NotFound if the row is gone.
+  void lock(LockMode mode = LockMode::wait) {
+    const auto& t = orm::table_info<M>();
+    orm::Adapter<M> a(self());
+    Value key = a.get(t.pk_index());
+    if (!orm::RecordAccess::snapshot(*this).empty()) key = orm::RecordAccess::snapshot(*this)[t.pk_index()];
+    self() = Query<M>().unscoped().shard(orm::shard_of(a)).lock(mode).find_or_throw(key);
+  }
+  /// Opens a transaction on the record's shard, lock()s the record and runs fn() (which
+  /// may change and save it): commit when fn returns, rollback and rethrow on an exception
+  /// (Shard::transaction rules; inside an open transaction it becomes a savepoint).
+  void with_lock(const std::function<void()>& fn, LockMode mode = LockMode::wait) {
+    Runtime::current().shard(orm::shard_of(orm::Adapter<M>(self()))).transaction([&] {
+      lock(mode);
+      fn();
+    });
   }
 
   /// Columns whose value differs from the one loaded or saved last (for a new record: from

@@ -27,6 +27,8 @@
 #pragma once
 
 #include <grant/errors.hpp>
+#include <grant/orm/bulk.hpp>
+#include <grant/orm/locking.hpp>
 #include <grant/orm/persistence.hpp>
 #include <grant/orm/query_spec.hpp>
 #include <grant/orm/sql.hpp>
@@ -39,6 +41,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -145,10 +149,11 @@ std::vector<std::any> preload_targets(Connection& c, const AssociationInfo& a, c
 template <class M>
 class Query {
  public:
-  /// Every row of M on M's shard.
+  /// Every row of M on M's shard, within M's default scope (Schema::default_scope).
   Query() {
     spec_.table = &orm::table_info<M>();
     spec_.shard = spec_.table->shard;
+    if (const auto& fn = orm::schema_of<M>().default_scope()) *this = fn(*this);
   }
   explicit Query(orm::QuerySpec spec) : spec_(std::move(spec)) {}
 
@@ -236,6 +241,44 @@ class Query {
   Query includes(std::string association) const {
     return with([&](auto& s) { s.includes.push_back(std::move(association)); });
   }
+  /// Row locks on the rows this query reads (all, first/last, find, find_by, pluck, pick):
+  /// SELECT ... FOR UPDATE, with NOWAIT (LockMode::nowait: a locked row fails the statement
+  /// at once with a DatabaseError) or SKIP LOCKED (LockMode::skip_locked: locked rows are
+  /// left out) on PostgreSQL and MariaDB. The locks last until the transaction ends, so the
+  /// query must run inside one on its shard (else grant::Error at await, no SQL sent). On
+  /// SQLite no SQL is added: the transaction is already a write transaction that keeps every
+  /// other writer out, and nowait / skip_locked behave as wait. Counts and aggregates read
+  /// without locks.
+  Query lock(LockMode mode = LockMode::wait) const { return with([&](auto& s) { s.lock = mode; }); }
+
+  /// This query without the default scope or anything added so far (shard kept).
+  Query unscoped() const {
+    orm::QuerySpec s;
+    s.table = spec_.table;
+    s.shard = spec_.shard;
+    return Query(std::move(s));
+  }
+  /// Applies the named scope declared in M's schema (Schema::scope). An unknown name is a
+  /// grant::Error at await, naming the model and its scopes; no SQL is sent.
+  Query scoped(std::string_view name) const {
+    const auto* fn = orm::schema_of<M>().find_scope(name);
+    if (fn) return (*fn)(*this);
+    return with([&](auto& s) {
+      if (!s.error)
+        s.error = std::make_exception_ptr(Error(s.table->model + ": no scope \"" + std::string(name) +
+                                                "\"; declared scopes: " + orm::schema_of<M>().scope_names()));
+    });
+  }
+  /// A query that matches nothing: every terminal answers at once (empty list, 0, false,
+  /// nullopt; *_or_throw and sole() throw querying::NotFound) without sending SQL.
+  Query none() const { return with([](auto& s) { s.none = true; }); }
+  /// LEFT OUTER JOIN through an association of M (rows without a match are kept, with the
+  /// joined columns NULL): left_joins("posts").where("posts.id IS NULL") finds users with
+  /// no posts. The association must be one of M's (grant::Error at await).
+  Query left_joins(std::string association) const {
+    return with([&](auto& s) { s.joins.push_back(orm::JoinTerm{std::move(association), false, {}, {}, true}); });
+  }
+
   /// Runs on shard `name` (UnknownShard at await if there is none).
   Query shard(std::string name) const { return with([&](auto& s) { s.shard = std::move(name); }); }
 
@@ -263,6 +306,17 @@ class Query {
   AsyncResult<std::optional<M>> async_last() const { return op_one(true, true); }
   M last_or_throw() const { return op_one_or_throw(true, false).await(); }
   AsyncResult<M> async_last_or_throw() const { return op_one_or_throw(true, true); }
+
+  /// The one matching record: querying::NotFound when there is none,
+  /// querying::SoleRecordExceeded when there are more (reads at most two rows).
+  M sole() const { return op_sole(false).await(); }
+  AsyncResult<M> async_sole() const { return op_sole(true); }
+
+  /// The primary keys of the matching records, in the query's order (pluck of the key).
+  template <class T = std::int64_t>
+  std::vector<T> ids() const { return op_pluck<T>(spec_.table->pk().name, false).await(); }
+  template <class T = std::int64_t>
+  AsyncResult<std::vector<T>> async_ids() const { return op_pluck<T>(spec_.table->pk().name, true); }
 
   /// By primary key.
   std::optional<M> find(const Value& id) const { return by_key(id).op_one(false, false).await(); }
@@ -359,6 +413,25 @@ class Query {
   M create_or_throw(const Attributes& values) const { return op_create(values, true, false).await(); }
   AsyncResult<M> async_create_or_throw(const Attributes& values) const { return op_create(values, true, true); }
 
+  /// Inserts every record on this query's shard in as few multi-row INSERTs as the
+  /// dialect's parameter limit allows, in one transaction. No validations, no callbacks;
+  /// the records are not changed (see orm/bulk.hpp for ids and row counts).
+  BulkResult insert_all(const std::vector<M>& records) const { return orm::bulk<M>(spec_.shard, records, nullptr, false).await(); }
+  AsyncResult<BulkResult> async_insert_all(const std::vector<M>& records) const {
+    return orm::bulk<M>(spec_.shard, records, nullptr, true);
+  }
+  /// As insert_all, but a row whose `unique_by` columns (a unique index or the primary key;
+  /// empty: the primary key) match a stored row overwrites that row's other columns
+  /// (created_at kept): ON CONFLICT on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on
+  /// MariaDB (which fires on ANY unique key of the table, whatever `unique_by` says).
+  /// UnknownColumn for a name that is not one of M's.
+  BulkResult upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) const {
+    return orm::bulk<M>(spec_.shard, records, &unique_by, false).await();
+  }
+  AsyncResult<BulkResult> async_upsert_all(const std::vector<M>& records, const std::vector<std::string>& unique_by) const {
+    return orm::bulk<M>(spec_.shard, records, &unique_by, true);
+  }
+
  private:
   template <class F>
   Query with(F&& change) const {
@@ -379,12 +452,19 @@ class Query {
   AsyncResult<T> run(bool async, const char* op, F fn, const Expr* column = nullptr) const {
     try {
       spec_.check();
+      if (spec_.none) {
+        if constexpr (std::is_same_v<T, M>)
+          throw querying::NotFound(spec_.table->model + " not found: the query is none() (no SQL sent)");
+        else
+          return AsyncResult<T>::ready(T{});
+      }
     } catch (...) {
       return AsyncResult<T>::failed(std::current_exception());
     }
     return Shard::run_on(
         spec_.shard,
         [spec = spec_, fn = std::move(fn), op, arg = column ? column->text() : std::string()](Connection& c) -> T {
+          orm::check_lock(c, spec);
           try {
             return fn(c, spec);
           } catch (const DatabaseError& e) {
@@ -419,6 +499,19 @@ class Query {
   AsyncResult<M> op_one_or_throw(bool reverse, bool async) const {
     return run<M>(async, reverse ? "last_or_throw" : "first_or_throw",
                   [reverse](Connection& c, const orm::QuerySpec& q) { return *orm::load_one<M>(c, q, reverse, true); });
+  }
+  AsyncResult<M> op_sole(bool async) const {
+    return run<M>(async, [](Connection& c, const orm::QuerySpec& q) {
+      orm::QuerySpec two = q;
+      if (!two.limit || *two.limit > 2) two.limit = 2;
+      Statement stmt = orm::sql::select(two, c.dialect());
+      std::vector<M> rows = orm::load<M>(c, two, stmt);
+      if (rows.empty()) throw querying::NotFound(orm::not_found_message(*q.table, c.shard(), stmt.sql));
+      if (rows.size() > 1)
+        throw querying::SoleRecordExceeded(q.table->model + ": sole() found more than one row (table " + q.table->table +
+                                           ", shard " + c.shard() + "): " + stmt.sql);
+      return std::move(rows.front());
+    });
   }
   AsyncResult<bool> op_exists(bool async) const {
     return run<bool>(async, "exists", [](Connection& c, const orm::QuerySpec& q) {

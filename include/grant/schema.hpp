@@ -43,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -52,6 +53,8 @@ namespace grant {
 
 template <class M>
 class Schema;
+template <class M>
+class Query;
 
 namespace orm {
 
@@ -192,6 +195,21 @@ class Schema {
   /// timestamps(&M::created_at, &M::updated_at).
   Schema& timestamps() { return timestamps(&M::created_at, &M::updated_at); }
 
+  /// Optimistic locking through integer column `name`: every update and destroy of a record
+  /// requires the row to still hold the record's value (WHERE ... AND lock_version = ?),
+  /// an update writes value + 1, and a lost race throws grant::StaleObject. The check uses
+  /// the member's current value, so a value carried through a form round trip works too.
+  /// update_all / update_columns / insert_all do not check or bump it.
+  template <class T>
+  Schema& lock_version(std::string name, T M::*member) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>, "grant::Schema: lock_version must be an integer");
+    column(std::move(name), member);
+    info_.lock_version = info_.columns.size() - 1;
+    return *this;
+  }
+  /// lock_version("lock_version", &M::lock_version).
+  Schema& lock_version() { return lock_version("lock_version", &M::lock_version); }
+
   /// DEFAULT for the last column declared (used by the migrator): a value...
   Schema& default_value(Value v) {
     last_column().default_value = std::move(v);
@@ -249,6 +267,36 @@ class Schema {
   template <class F> Schema& after_update(F f) { return on(orm::Callback::after_update, std::move(f)); }
   template <class F> Schema& before_destroy(F f) { return on(orm::Callback::before_destroy, std::move(f)); }
   template <class F> Schema& after_destroy(F f) { return on(orm::Callback::after_destroy, std::move(f)); }
+
+  /// A named scope: `fn(query) -> query` adds conditions, order, limits... to the query it
+  /// is given (and must build on it, not on M::query(), which would apply the default scope
+  /// again). Applied with Query::scoped(name) / M::scoped(name); chainable.
+  template <class F>
+  Schema& scope(std::string name, F fn) {
+    if (find_scope(name)) throw Error(info_.model + ": scope \"" + name + "\" is declared twice");
+    scopes_.emplace_back(std::move(name), std::function<Query<M>(const Query<M>&)>(std::move(fn)));
+    return *this;
+  }
+  /// The default scope: applied to every query that starts from M (M::where, M::all,
+  /// M::query(), associations' queries of M...), removed by unscoped(). `fn` as for scope().
+  template <class F>
+  Schema& default_scope(F fn) {
+    default_scope_ = std::move(fn);
+    return *this;
+  }
+  /// The scope named `name`, or null.
+  const std::function<Query<M>(const Query<M>&)>* find_scope(std::string_view name) const {
+    for (const auto& [n, fn] : scopes_)
+      if (n == name) return &fn;
+    return nullptr;
+  }
+  /// Names of the declared scopes (for messages).
+  std::string scope_names() const {
+    std::string out;
+    for (const auto& s : scopes_) out += (out.empty() ? "" : ", ") + s.first;
+    return out.empty() ? "(none)" : out;
+  }
+  const std::function<Query<M>(const Query<M>&)>& default_scope() const { return default_scope_; }
 
   /// The non-template description of the table.
   const orm::TableInfo& info() const { return info_; }
@@ -327,6 +375,8 @@ class Schema {
   std::vector<Validator> validators_;
   std::array<std::vector<std::function<bool(M&)>>, orm::callback_kinds> callbacks_;
   std::vector<Value> defaults_;
+  std::vector<std::pair<std::string, std::function<Query<M>(const Query<M>&)>>> scopes_;
+  std::function<Query<M>(const Query<M>&)> default_scope_;
 };
 
 namespace orm {

@@ -168,9 +168,18 @@ bool update(Connection& c, RecordAdapter& r, bool or_throw) {
       r.set(*t.updated_at, Value(now()));
       columns.push_back(*t.updated_at);
     }
+    std::optional<Value> version;
+    if (t.lock_version) {
+      version = r.get(*t.lock_version);
+      r.set(*t.lock_version, Value(version->as<std::int64_t>() + 1));
+      if (std::find(columns.begin(), columns.end(), *t.lock_version) == columns.end()) columns.push_back(*t.lock_version);
+    }
     std::vector<Value> values;
     for (auto i : columns) values.push_back(r.get(i));
-    std::int64_t n = c.exec(sql::update(t, c.dialect(), columns, values, stored_key(r)));
+    Statement stmt = version ? sql::update_locked(t, c.dialect(), columns, values, stored_key(r), *version)
+                             : sql::update(t, c.dialect(), columns, values, stored_key(r));
+    std::int64_t n = c.exec(stmt);
+    if (n == 0 && version) throw StaleObject(t.model, stored_key(r).to_string(), c.shard(), stmt.sql);
     if (n == 0) {
       if (or_throw) throw RecordNotSaved("no row to update: it was deleted" + where_am_i(r, c));
       r.state().errors().add("base", "was deleted by someone else");
@@ -199,7 +208,7 @@ bool save(Connection& c, RecordAdapter& r, bool or_throw) {
   // library set (key, timestamps, persisted state) so the record says so. Errors stay.
   const RecordState before = r.state();
   std::vector<std::pair<std::size_t, Value>> library_set;
-  for (auto col : {t.primary_key, t.created_at, t.updated_at})
+  for (auto col : {t.primary_key, t.created_at, t.updated_at, t.lock_version})
     if (col) library_set.emplace_back(*col, r.get(*col));
   try {
     return in_transaction_if(c, wrap, [&] {
@@ -229,7 +238,11 @@ bool destroy(Connection& c, RecordAdapter& r, bool or_throw) {
   if (!r.state().persisted()) return fail(r.state().destroyed() ? "already destroyed" : "cannot destroy a new record");
   return in_transaction_if(c, r.has_callbacks(Callback::after_destroy), [&] {
     if (!r.run_callbacks(Callback::before_destroy)) return fail("destroy aborted by a before_destroy callback");
-    std::int64_t n = c.exec(sql::destroy(r.table(), c.dialect(), stored_key(r)));
+    const TableInfo& t = r.table();
+    Statement stmt = t.lock_version ? sql::destroy_locked(t, c.dialect(), stored_key(r), r.get(*t.lock_version))
+                                    : sql::destroy(t, c.dialect(), stored_key(r));
+    std::int64_t n = c.exec(stmt);
+    if (n == 0 && t.lock_version) throw StaleObject(t.model, stored_key(r).to_string(), c.shard(), stmt.sql);
     if (n == 0) return fail("no row was deleted");
     RecordAccess::mark_destroyed(r.state());
     r.run_callbacks(Callback::after_destroy);

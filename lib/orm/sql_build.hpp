@@ -43,6 +43,8 @@ void grouping(Builder& b, const QuerySpec& q, const Dialect& d);
 void ordering(Builder& b, const QuerySpec& q, const Dialect& d, bool reverse);
 /// " LIMIT ? OFFSET ?" in the dialect's spelling.
 void limits(Builder& b, const Dialect& d, std::optional<std::int64_t> limit, std::optional<std::int64_t> offset);
+/// The dialect's row-lock clause when the query asks for lock() (lib/orm/sql_lock.cpp).
+void locking(Builder& b, const QuerySpec& q, const Dialect& d);
 /// The model's columns, qualified: "users"."id", "users"."email", ...
 std::string model_columns(const TableInfo& t, const Dialect& d);
 /// Reverses ASC/DESC in a raw ORDER BY fragment ("a DESC, b" -> "a ASC, b DESC").

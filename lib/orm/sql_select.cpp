@@ -40,6 +40,7 @@ Statement select(const QuerySpec& q, const Dialect& d) {
   select_head(b, q, d, [&](Builder& o) { projection(o, q, d); });
   ordering(b, q, d, false);
   limits(b, d, q.limit, q.offset);
+  locking(b, q, d);
   return std::move(b).done();
 }
 
@@ -51,6 +52,7 @@ Statement first(const QuerySpec& q, const Dialect& d, bool reverse) {
   select_head(b, one, d, [&](Builder& o) { projection(o, one, d); });
   ordering(b, one, d, reverse);
   limits(b, d, one.limit, one.offset);
+  locking(b, one, d);
   return std::move(b).done();
 }
 
@@ -112,6 +114,7 @@ Statement pluck(const QuerySpec& q, const Dialect& d, const Expr& column, std::o
   select_head(b, q, d, [&](Builder& o) { expression(o, q, d, column); });
   ordering(b, q, d, false);
   limits(b, d, limit ? limit : q.limit, q.offset);
+  locking(b, q, d);
   return std::move(b).done();
 }
 

@@ -151,7 +151,7 @@ void from(Builder& b, const QuerySpec& q, const Dialect& d) {
     const AssociationInfo& a = t.association(j.association);
     const TableInfo& target = a.target();
     const std::string other = d.quote(target.table);
-    b << " INNER JOIN " << other << " ON " << other << "." << d.quote(a.target_column()) << " = " << d.quote(t.table)
+    b << (j.left ? " LEFT JOIN " : " INNER JOIN ") << other << " ON " << other << "." << d.quote(a.target_column()) << " = " << d.quote(t.table)
       << "." << d.quote(a.owner_column(t));
   }
 }

@@ -131,6 +131,7 @@ struct JoinTerm {
   bool raw = false;         ///< a grant::raw JOIN clause: sql and binds
   std::string sql;
   std::vector<Value> binds;
+  bool left = false;        ///< LEFT OUTER JOIN (left_joins) instead of INNER JOIN
 };
 
 /// Everything a query says, before SQL.
@@ -146,6 +147,8 @@ struct QuerySpec {
   std::vector<Expr> select;               ///< projection; empty = every model column
   bool distinct = false;
   std::vector<std::string> includes;      ///< associations to preload
+  LockMode lock = LockMode::none;         ///< lock(): row lock on the rows read
+  bool none = false;                      ///< none(): matches nothing, sends no SQL
   /// An error found while building (e.g. an unknown association in related()); check()
   /// rethrows it so that it reaches the caller through the terminal, never at the builder.
   std::exception_ptr error;

@@ -51,6 +51,11 @@ Statement update(const TableInfo& t, const Dialect& d, const std::vector<std::si
                  const std::vector<Value>& values, const Value& key);
 /// DELETE FROM table WHERE pk = ?.
 Statement destroy(const TableInfo& t, const Dialect& d, const Value& key);
+/// update() / destroy() that also require lock_version = `version` (optimistic locking;
+/// lib/orm/sql_lock.cpp): no row affected means another writer got there first.
+Statement update_locked(const TableInfo& t, const Dialect& d, const std::vector<std::size_t>& columns,
+                        const std::vector<Value>& values, const Value& key, const Value& version);
+Statement destroy_locked(const TableInfo& t, const Dialect& d, const Value& key, const Value& version);
 /// SELECT 1 FROM table WHERE column = ? [AND scope = ?...] [AND pk <> ?] LIMIT 1.
 Statement taken(const TableInfo& t, const Dialect& d, const std::vector<std::pair<std::string, Value>>& equal,
                 const std::optional<Value>& except_key);

@@ -66,6 +66,7 @@ struct TableInfo {
   std::vector<ColumnInfo> columns;
   std::optional<std::size_t> primary_key;          ///< index into columns
   std::optional<std::size_t> created_at, updated_at;
+  std::optional<std::size_t> lock_version;         ///< optimistic locking column, if declared
   std::vector<AssociationInfo> associations;
 
   /// Index of a column by exact name, or nullopt.
