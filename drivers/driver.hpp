@@ -10,12 +10,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace grant::driver {
 
 struct ConnectOptions {
   std::string shard;                                   ///< for messages and logs
-  std::chrono::milliseconds query_timeout{0};          ///< 0 = none
+  /// Deadline of each statement (Connection::query/exec/insert, transaction control),
+  /// held by the watchdog on every driver; 0 = none.
+  std::chrono::milliseconds query_timeout{30000};
+  /// How long a statement may take to return after SQLCancel before the connection's
+  /// socket is shut down under it.
+  std::chrono::milliseconds cancel_grace{200};
   std::chrono::milliseconds connect_timeout{0};        ///< SQL_ATTR_LOGIN_TIMEOUT (s, rounded up); 0 = none
   std::chrono::milliseconds busy_timeout{5000};        ///< SQLite Timeout=<ms> default
   bool log_parameters = false;                         ///< may messages show bound values
@@ -34,6 +40,10 @@ inline constexpr std::size_t read_chunk_bytes = 8192;
 /// Throws ConnectionLost (SQLSTATE 08xxx) or DatabaseError naming the shard and the
 /// connection string with any PWD= value masked. Blocking: call on a driver worker only.
 std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options);
+
+/// The connection string with every PWD=/Password= value replaced by "***" (for messages
+/// and logs; the one masker of the project). Never throws on a string that does not parse.
+std::string mask_password(std::string_view connection_string);
 
 /// The connection string with the per-driver defaults added (exposed for tests and logs).
 std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout);

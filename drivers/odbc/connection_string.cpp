@@ -3,28 +3,21 @@
 
 #include "drivers/driver.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 
 namespace grant::driver::odbc {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using boost::algorithm::iequals;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+std::string trim(std::string_view s) { return boost::algorithm::trim_copy(std::string(s)); }
 
 bool has_key(const std::vector<Attribute>& attrs, std::initializer_list<std::string_view> names) {
   for (const auto& a : attrs)
     for (auto n : names)
-      if (lower(a.key) == lower(n)) return true;
+      if (iequals(a.key, n)) return true;
   return false;
 }
 
@@ -89,8 +82,8 @@ std::vector<Attribute> parse_connection_string(std::string_view text) {
 
 DriverKind detect_driver(std::string_view connection_string) {
   for (const auto& a : parse_connection_string(connection_string)) {
-    if (lower(a.key) != "driver") continue;
-    std::string v = lower(a.value);
+    if (!iequals(a.key, "driver")) continue;
+    const std::string v = boost::algorithm::to_lower_copy(a.value);
     if (v.find("sqlite") != std::string::npos) return DriverKind::sqlite;
     if (v.find("postgres") != std::string::npos || v.find("psqlodbc") != std::string::npos)
       return DriverKind::postgresql;
@@ -104,8 +97,7 @@ DriverKind detect_driver(std::string_view connection_string) {
 std::string mask_password(std::string_view connection_string) {
   std::string out;
   for (const auto& a : parse_connection_string(connection_string)) {
-    std::string k = lower(a.key);
-    bool secret = k == "pwd" || k == "password";
+    const bool secret = iequals(a.key, "pwd") || iequals(a.key, "password");
     std::string v = secret ? "***" : a.value;
     if (a.braced && !secret) {
       std::string escaped;
@@ -121,6 +113,8 @@ std::string mask_password(std::string_view connection_string) {
 
 namespace grant::driver {
 
+std::string mask_password(std::string_view connection_string) { return odbc::mask_password(connection_string); }
+
 std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout) {
   using namespace odbc;
   auto attrs = parse_connection_string(connection_string);
@@ -133,6 +127,9 @@ std::string with_driver_defaults(const std::string& connection_string, std::chro
       // B7 / A6 are psqlODBC's short aliases of the same settings.
       add({"BoolsAsChar", "B7"}, "BoolsAsChar=0");
       add({"ConnSettings", "A6"}, "ConnSettings=" + braced("SET TIME ZONE 'UTC'"));
+      // libpq's TCP keep-alive (seconds); the probe count stays the system's.
+      add({"KeepaliveTime"}, "KeepaliveTime=" + std::to_string(keepalive_idle.count()));
+      add({"KeepaliveInterval"}, "KeepaliveInterval=" + std::to_string(keepalive_interval.count()));
       break;
     case DriverKind::sqlite:
       add({"BigInt"}, "BigInt=1");
