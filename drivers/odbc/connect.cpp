@@ -43,15 +43,15 @@ struct DbcHandle {
 
 // The local port of this connection's TCP socket as the server sees it (-1: not TCP, e.g.
 // a Unix socket, or not known), so that the socket can be found among the process's fds.
-int client_port(Connection& c) {
+int client_port(odbc::OdbcConnection& c) {
   try {
     if (c.dialect().kind() == DialectKind::postgresql) {
-      Rows rows = c.query({"SELECT inet_client_port()", {}});
+      Rows rows = c.query_unhooked({"SELECT inet_client_port()", {}});
       if (rows.empty() || rows.rows[0][0].is_null()) return -1;
       return static_cast<int>(rows.rows[0][0].as<std::int64_t>());
     }
     if (c.dialect().kind() == DialectKind::mariadb) {
-      Rows rows = c.query({"SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()", {}});
+      Rows rows = c.query_unhooked({"SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()", {}});
       if (rows.empty() || rows.rows[0][0].is_null()) return -1;
       const std::string host = rows.rows[0][0].to_string();  // "127.0.0.1:54321", or "localhost"
       const auto colon = host.rfind(':');

@@ -138,7 +138,7 @@ std::string OdbcConnection::shown_sql(const Statement& statement) const {
 }
 
 void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok) {
-  if (!options_.on_statement) return;
+  if (!options_.on_statement || unhooked_) return;
   StatementEvent event;
   event.shard = options_.shard;
   event.sql = sql;
@@ -381,6 +381,18 @@ Rows OdbcConnection::query(const Statement& statement) {
   CollectRows collect;
   run(statement, &collect);
   return std::move(collect.rows);
+}
+
+Rows OdbcConnection::query_unhooked(const Statement& statement) {
+  unhooked_ = true;
+  try {
+    Rows rows = query(statement);
+    unhooked_ = false;
+    return rows;
+  } catch (...) {
+    unhooked_ = false;
+    throw;
+  }
 }
 
 std::int64_t OdbcConnection::query_each(const Statement& statement, RowSink& sink) {

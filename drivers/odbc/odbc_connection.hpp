@@ -49,6 +49,9 @@ class OdbcConnection final : public Connection {
   void set_timeout(std::optional<std::chrono::milliseconds> timeout) override { timeout_override_ = timeout; }
   std::optional<std::chrono::milliseconds> timeout() const override { return timeout_override_; }
 
+  /// query() without the statement hook: for the library's own set-up statements.
+  Rows query_unhooked(const Statement& statement);
+
   /// The connection's TCP socket (-1: none or unknown), for the watchdog's last resort.
   void set_socket(int fd) { watch_->set_socket(fd); }
   int socket() const { return watch_->socket_fd(); }
@@ -105,6 +108,7 @@ class OdbcConnection final : public Connection {
   bool in_transaction_ = false;
   bool broken_ = false;
   bool quarantined_ = false;
+  bool unhooked_ = false;
 };
 
 }  // namespace grant::driver::odbc
