@@ -10,12 +10,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace grant::driver {
 
 struct ConnectOptions {
   std::string shard;                                   ///< for messages and logs
-  std::chrono::milliseconds query_timeout{0};          ///< 0 = none
+  /// Deadline of each statement (Connection::query/exec/insert, transaction control),
+  /// held by the watchdog on every driver; 0 = none.
+  std::chrono::milliseconds query_timeout{30000};
+  /// How long a statement may take to return after SQLCancel before the connection's
+  /// socket is shut down under it.
+  std::chrono::milliseconds cancel_grace{200};
   std::chrono::milliseconds connect_timeout{0};        ///< SQL_ATTR_LOGIN_TIMEOUT (s, rounded up); 0 = none
   std::chrono::milliseconds busy_timeout{5000};        ///< SQLite Timeout=<ms> default
   bool log_parameters = false;                         ///< may messages show bound values

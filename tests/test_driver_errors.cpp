@@ -308,18 +308,6 @@ BOOST_AUTO_TEST_CASE(connection_loss_marks_the_connection_broken,
   BOOST_CHECK(!c.broken());
 }
 
-BOOST_AUTO_TEST_CASE(query_timeout, *grant::test::only_if(&grant::test::Backend::honours_query_timeout,
-                                                         "the SQLite and MariaDB drivers ignore SQL_ATTR_QUERY_TIMEOUT")) {
-  driver::ConnectOptions options;
-  options.query_timeout = 1ms;  // rounds up to one second, never to "no limit"
-  auto slow = grant::test::open_primary(options);
-  auto start = std::chrono::steady_clock::now();
-  BOOST_CHECK_THROW(slow->query({backend().sleep_sql(5), {}}), QueryTimeout);
-  BOOST_CHECK(std::chrono::steady_clock::now() - start < 4s);
-  BOOST_CHECK(!slow->broken());
-  BOOST_CHECK_EQUAL(slow->query({"SELECT 1", {}}).rows.at(0).at(0).as<int>(), 1);
-}
-
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(statements, Fixture)

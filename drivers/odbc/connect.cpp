@@ -1,6 +1,7 @@
 // grant::driver::connect(): SQLDriverConnect with the per-driver defaults, then the dialect
 // from SQLGetInfo(SQL_DBMS_NAME).
 #include "drivers/driver.hpp"
+#include "drivers/odbc/client_socket.hpp"
 #include "drivers/odbc/connection_string.hpp"
 #include "drivers/odbc/diagnostics.hpp"
 #include "drivers/odbc/environment.hpp"
@@ -17,12 +18,15 @@
 #include <cstring>
 #include <filesystem>
 #include <vector>
+#include <boost/algorithm/string/case_conv.hpp>
+
+#include <string>
 
 namespace grant::driver {
 namespace {
 
-std::optional<DialectKind> dialect_from_dbms(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+std::optional<DialectKind> dialect_from_dbms(const std::string& dbms) {
+  const std::string name = boost::algorithm::to_lower_copy(dbms);
   if (name.find("sqlite") != std::string::npos) return DialectKind::sqlite;
   if (name.find("postgres") != std::string::npos) return DialectKind::postgresql;
   if (name.find("mariadb") != std::string::npos || name.find("mysql") != std::string::npos)
@@ -140,12 +144,38 @@ std::string connect_hint(const std::string& connection_string, const std::string
   return out;
 }
 
+// The local port of this connection's TCP socket as the server sees it (-1: not TCP, e.g.
+// a Unix socket, or not known), so that the socket can be found among the process's fds.
+int client_port(odbc::OdbcConnection& c) {
+  try {
+    if (c.dialect().kind() == DialectKind::postgresql) {
+      Rows rows = c.query_unhooked({"SELECT inet_client_port()", {}});
+      if (rows.empty() || rows.rows[0][0].is_null()) return -1;
+      return static_cast<int>(rows.rows[0][0].as<std::int64_t>());
+    }
+    if (c.dialect().kind() == DialectKind::mariadb) {
+      Rows rows = c.query_unhooked({"SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()", {}});
+      if (rows.empty() || rows.rows[0][0].is_null()) return -1;
+      const std::string host = rows.rows[0][0].to_string();  // "127.0.0.1:54321", or "localhost"
+      const auto colon = host.rfind(':');
+      if (colon == std::string::npos) return -1;
+      return std::stoi(host.substr(colon + 1));
+    }
+  } catch (const ConnectionLost&) {
+    throw;
+  } catch (const std::exception&) {
+    // Without the port the watchdog can still cancel; it only cannot unblock a driver that
+    // ignores the cancel.
+  }
+  return -1;
+}
+
 }  // namespace
 
 std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options) {
   using namespace odbc;
   const std::string full = with_driver_defaults(connection_string, options.busy_timeout);
-  const std::string shown = "connect " + mask_password(full);
+  const std::string shown = "connect " + odbc::mask_password(full);
   DbcHandle dbc;
   SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_DBC, environment(), &dbc.h);
   if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_ENV, environment(), rc, shown, options.shard);
@@ -186,6 +216,13 @@ std::unique_ptr<Connection> connect(const std::string& connection_string, const 
     // UTC by contract, so the session's zone must be too (CURRENT_TIMESTAMP, timestamptz).
     if (*kind == DialectKind::postgresql) connection->exec({"SET TIME ZONE 'UTC'", {}});
     if (*kind == DialectKind::mariadb) connection->exec({"SET time_zone = '+00:00'", {}});
+  }
+  if (*kind != DialectKind::sqlite) {
+    const int fd = find_tcp_socket(client_port(*connection));
+    connection->set_socket(fd);
+    // MariaDB Connector/ODBC has no keep-alive option (psqlODBC's is in the connection
+    // string): set it on the socket, so that a peer that vanished is noticed.
+    if (*kind == DialectKind::mariadb) set_keepalive(fd, keepalive_idle, keepalive_interval, keepalive_count);
   }
   return connection;
 }

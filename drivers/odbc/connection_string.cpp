@@ -3,23 +3,16 @@
 
 #include "drivers/driver.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
 
 namespace grant::driver::odbc {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using boost::algorithm::iequals;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+std::string trim(std::string_view s) { return boost::algorithm::trim_copy(std::string(s)); }
 
 // 'text', for messages (built by appending: GCC 12 warns falsely on "'" + std::string).
 std::string quote(std::string_view text) {
@@ -32,7 +25,7 @@ std::string quote(std::string_view text) {
 bool has_key(const std::vector<Attribute>& attrs, std::initializer_list<std::string_view> names) {
   for (const auto& a : attrs)
     for (auto n : names)
-      if (lower(a.key) == lower(n)) return true;
+      if (iequals(a.key, n)) return true;
   return false;
 }
 
@@ -97,8 +90,8 @@ std::vector<Attribute> parse_connection_string(std::string_view text) {
 
 DriverKind detect_driver(std::string_view connection_string) {
   for (const auto& a : parse_connection_string(connection_string)) {
-    if (lower(a.key) != "driver") continue;
-    std::string v = lower(a.value);
+    if (!iequals(a.key, "driver")) continue;
+    const std::string v = boost::algorithm::to_lower_copy(a.value);
     if (v.find("sqlite") != std::string::npos) return DriverKind::sqlite;
     if (v.find("postgres") != std::string::npos || v.find("psqlodbc") != std::string::npos)
       return DriverKind::postgresql;
@@ -124,7 +117,7 @@ std::string mask_password(std::string_view connection_string) {
       pos = end;
       continue;
     }
-    std::string key = lower(trim(text.substr(pos, eq - pos)));
+    std::string key = boost::algorithm::to_lower_copy(trim(text.substr(pos, eq - pos)));
     bool secret = key == "pwd" || key == "password";
     out += text.substr(pos, eq + 1 - pos);
     pos = eq + 1;
@@ -163,12 +156,12 @@ std::string parse_problem(std::string_view text) {
     std::size_t end = semi == std::string_view::npos ? text.size() : semi;
     std::size_t eq = text.find('=', pos);
     if (eq == std::string_view::npos || eq > end) {
-      std::string_view word = trim(text.substr(pos, end - pos));
+      std::string word = trim(text.substr(pos, end - pos));
       if (!word.empty()) return quote(word) + " is not a key=value pair";
       pos = end + 1;
       continue;
     }
-    std::string_view key = trim(text.substr(pos, eq - pos));
+    std::string key = trim(text.substr(pos, eq - pos));
     if (key.empty()) return "a value without a key at offset " + std::to_string(pos);
     std::size_t v = eq + 1;
     while (v < text.size() && text[v] == ' ') ++v;
@@ -185,7 +178,7 @@ std::string parse_problem(std::string_view text) {
       }
       if (!closed) return "the value of " + quote(key) + " opens '{' without a closing '}'";
       std::size_t next = text.find(';', v);
-      std::string_view rest = trim(text.substr(v + 1, (next == std::string_view::npos ? text.size() : next) - v - 1));
+      std::string rest = trim(text.substr(v + 1, (next == std::string_view::npos ? text.size() : next) - v - 1));
       if (!rest.empty()) return "text after the braced value of " + quote(key);
       end = next == std::string_view::npos ? text.size() : next;
     }
@@ -210,6 +203,9 @@ std::string with_driver_defaults(const std::string& connection_string, std::chro
       // B7 / A6 are psqlODBC's short aliases of the same settings.
       add({"BoolsAsChar", "B7"}, "BoolsAsChar=0");
       add({"ConnSettings", "A6"}, "ConnSettings=" + braced("SET TIME ZONE 'UTC'"));
+      // libpq's TCP keep-alive (seconds); the probe count stays the system's.
+      add({"KeepaliveTime"}, "KeepaliveTime=" + std::to_string(keepalive_idle.count()));
+      add({"KeepaliveInterval"}, "KeepaliveInterval=" + std::to_string(keepalive_interval.count()));
       break;
     case DriverKind::sqlite:
       add({"BigInt"}, "BigInt=1");

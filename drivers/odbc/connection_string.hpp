@@ -9,6 +9,13 @@
 
 namespace grant::driver::odbc {
 
+/// TCP keep-alive defaults for the network drivers: first probe after keepalive_idle
+/// without traffic, then every keepalive_interval; the peer is given up after
+/// keepalive_count unanswered probes where the count can be set (docs/drivers.md).
+inline constexpr std::chrono::seconds keepalive_idle{30};
+inline constexpr std::chrono::seconds keepalive_interval{10};
+inline constexpr int keepalive_count = 3;
+
 /// Which ODBC driver a connection string names (from Driver=); unknown for a DSN.
 enum class DriverKind { unknown, sqlite, postgresql, mariadb };
 

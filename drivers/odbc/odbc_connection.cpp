@@ -6,6 +6,8 @@
 
 #include <grant/errors.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -23,26 +25,51 @@ constexpr std::size_t cache_capacity = 128;
 bool is_ddl(std::string_view sql) {
   std::size_t i = 0;
   while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-  std::string word;
-  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i])))
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql[i++])));
-  return word == "CREATE" || word == "ALTER" || word == "DROP" || word == "TRUNCATE" || word == "RENAME";
+  std::size_t start = i;
+  while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+  const std::string_view word = sql.substr(start, i - start);
+  for (std::string_view ddl : {"CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME"})
+    if (boost::algorithm::iequals(word, ddl)) return true;
+  return false;
 }
 
 // Closes the cursor and unbinds parameters however the statement ends, so that a cached
 // handle holds no locks (SQLite) or open portals (PostgreSQL) between jobs.
+// Not on a quarantined connection: SQLCancel may still be running on the handle.
 struct CursorGuard {
   SQLHSTMT handle;
+  const bool* quarantined = nullptr;
   ~CursorGuard() {
+    if (quarantined && *quarantined) return;
     SQLFreeStmt(handle, SQL_CLOSE);
     SQLFreeStmt(handle, SQL_RESET_PARAMS);
   }
 };
 
+// Arms the connection's watch for one driver call sequence; disarm() says whether the
+// deadline passed meanwhile.
+class Deadline {
+ public:
+  Deadline(Watch& watch, SQLHSTMT h, std::chrono::milliseconds limit) : watch_(watch), armed_(limit.count() > 0) {
+    if (armed_) watch_.arm(h, std::chrono::steady_clock::now() + limit);
+  }
+  ~Deadline() { disarm(); }
+  Watch::Outcome disarm() {
+    if (!armed_) return outcome_;
+    armed_ = false;
+    return outcome_ = watch_.disarm();
+  }
+
+ private:
+  Watch& watch_;
+  bool armed_;
+  Watch::Outcome outcome_ = Watch::Outcome::in_time;
+};
+
 }  // namespace
 
 OdbcConnection::OdbcConnection(SQLHDBC dbc, const Dialect& dialect, ConnectOptions options)
-    : dbc_(dbc), dialect_(&dialect), options_(std::move(options)) {
+    : dbc_(dbc), dialect_(&dialect), options_(std::move(options)), watch_(Watch::make(-1, options_.cancel_grace)) {
   // SQLite3 ODBC keeps only milliseconds of a bound SQL_TIMESTAMP_STRUCT; text keeps µs.
   quirks_.time_as_text = dialect.kind() == DialectKind::sqlite;
   quirks_.date_as_text = dialect.kind() == DialectKind::sqlite;
@@ -57,11 +84,40 @@ OdbcConnection::~OdbcConnection() {
       // Closing anyway; the server rolls back an open transaction on disconnect.
     }
   }
-  clear_cache();
-  if (direct_ != SQL_NULL_HSTMT) SQLFreeHandle(SQL_HANDLE_STMT, direct_);
-  if (schema_probe_ != SQL_NULL_HSTMT) SQLFreeHandle(SQL_HANDLE_STMT, schema_probe_);
-  SQLDisconnect(dbc_);
-  SQLFreeHandle(SQL_HANDLE_DBC, dbc_);
+  // A SQLCancel that the watchdog started may still be inside the driver: the handles are
+  // freed when it returns (Watch::retire).
+  std::vector<SQLHSTMT> statements;
+  for (auto& [sql, cached] : cache_) statements.push_back(cached.handle);
+  if (direct_ != SQL_NULL_HSTMT) statements.push_back(direct_);
+  if (schema_probe_ != SQL_NULL_HSTMT) statements.push_back(schema_probe_);
+  watch_->retire([dbc = dbc_, statements = std::move(statements)] {
+    for (SQLHSTMT h : statements) SQLFreeHandle(SQL_HANDLE_STMT, h);
+    SQLDisconnect(dbc);
+    SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+  });
+}
+
+std::chrono::milliseconds OdbcConnection::limit_for(const Statement& statement) const {
+  if (statement.timeout) return *statement.timeout;
+  if (timeout_override_) return *timeout_override_;
+  return options_.query_timeout;
+}
+
+void OdbcConnection::refuse_if_quarantined(const std::string& shown) const {
+  if (quarantined_)
+    throw ConnectionLost("08003", 0,
+                         "this connection was closed after a statement passed its deadline; the pool replaces it",
+                         shown, options_.shard);
+}
+
+void OdbcConnection::throw_timeout(const std::string& shown, std::chrono::milliseconds limit,
+                                   Watch::Outcome outcome, const std::string& driver_said) const {
+  std::string message = "statement deadline of " + std::to_string(limit.count()) + " ms passed: cancelled";
+  if (outcome == Watch::Outcome::unblocked)
+    message += ", then the connection's socket shut down since the driver did not return";
+  if (quarantined_) message += "; the connection is closed and replaced";
+  if (!driver_said.empty()) message += " (driver: " + driver_said + ")";
+  throw QueryTimeout("HYT00", 0, message, shown, options_.shard);
 }
 
 std::string OdbcConnection::shown_sql(const Statement& statement) const {
@@ -82,7 +138,7 @@ std::string OdbcConnection::shown_sql(const Statement& statement) const {
 }
 
 void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok) {
-  if (!options_.on_statement) return;
+  if (!options_.on_statement || unhooked_) return;
   StatementEvent event;
   event.shard = options_.shard;
   event.sql = sql;
@@ -99,13 +155,9 @@ void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono
 SQLHSTMT OdbcConnection::new_statement(const std::string& shown) {
   SQLHSTMT h = SQL_NULL_HSTMT;
   SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &h);
+  // No SQL_ATTR_QUERY_TIMEOUT: two drivers ignore it and it has whole seconds only; the
+  // watchdog holds every deadline (watchdog.hpp).
   if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_DBC, dbc_, rc, shown, options_.shard);
-  if (options_.query_timeout.count() > 0) {
-    // Whole seconds, rounded up: 1 ms must not become "no limit". Drivers that ignore the
-    // attribute (SQLite, MariaDB) may answer with a warning; that is not an error.
-    auto seconds = static_cast<SQLULEN>((options_.query_timeout.count() + 999) / 1000);
-    SQLSetStmtAttr(h, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
-  }
   return h;
 }
 
@@ -157,13 +209,28 @@ void OdbcConnection::clear_cache() {
   lru_.clear();
 }
 
-OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const std::string& shown) {
+OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const std::string& shown,
+                                                 std::chrono::milliseconds limit) {
   if (auto it = cache_.find(sql); it != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return it->second;
   }
   SQLHSTMT h = new_statement(shown);
-  SQLRETURN rc = SQLPrepare(h, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+  SQLRETURN rc;
+  Watch::Outcome outcome;
+  {
+    // MariaDB prepares on the server: a round trip that can hang like any other.
+    Deadline deadline(*watch_, h, limit);
+    rc = SQLPrepare(h, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+    outcome = deadline.disarm();
+  }
+  if (outcome != Watch::Outcome::in_time) {
+    quarantine();
+    if (cache_.size() >= cache_capacity) evict(lru_.back());
+    lru_.push_front(sql);
+    cache_.emplace(sql, Cached{h, lru_.begin(), -1, std::nullopt});  // freed with the connection
+    throw_timeout(shown, limit, outcome, "");
+  }
   if (!SQL_SUCCEEDED(rc)) {
     auto records = diagnostics(SQL_HANDLE_STMT, h);
     SQLFreeHandle(SQL_HANDLE_STMT, h);
@@ -176,12 +243,13 @@ OdbcConnection::Cached& OdbcConnection::prepared(const std::string& sql, const s
   return cache_.emplace(sql, Cached{h, lru_.begin(), placeholders, std::nullopt}).first->second;
 }
 
-OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool fetch, bool allow_retry,
+OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, RowSink* sink, bool allow_retry,
                                                 bool& retry) {
   const std::string shown = shown_sql(statement);
   const Where where{shown, options_.shard};
+  const std::chrono::milliseconds limit = limit_for(statement);
   if (quirks_.check_schema_version) check_schema_version();
-  Cached& cached = prepared(statement.sql, shown);
+  Cached& cached = prepared(statement.sql, shown, limit);
   SQLHSTMT h = cached.handle;
   if (cached.placeholders >= 0 && static_cast<std::size_t>(cached.placeholders) != statement.params.size()) {
     // Every driver fails here in its own words (psqlODBC: "IPD isn't set"); say it plainly.
@@ -192,64 +260,96 @@ OdbcConnection::Result OdbcConnection::run_once(const Statement& statement, bool
                         shown, options_.shard);
   }
   Result result;
-  try {
-    CursorGuard guard{h};
+  std::exception_ptr failure;
+  std::string driver_said;
+  Watch::Outcome outcome;
+  {
+    CursorGuard guard{h, &quarantined_};  // closes the cursor before any evict() below
     ParamBuffers params;
-    params.bind(h, statement.params, quirks_, where);
-    SQLRETURN rc = SQLExecute(h);
-    if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) {  // NO_DATA: a searched UPDATE/DELETE hit no row
-      auto records = diagnostics(SQL_HANDLE_STMT, h);
-      if (allow_retry && is_stale_statement(records)) {
-        retry = true;
-        throw_database_error(records, shown, options_.shard);  // caught below, then re-prepared
+    Deadline deadline(*watch_, h, limit);
+    try {
+      params.bind(h, statement.params, quirks_, where);
+      SQLRETURN rc = SQLExecute(h);
+      if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) {  // NO_DATA: a searched UPDATE/DELETE hit no row
+        auto records = diagnostics(SQL_HANDLE_STMT, h);
+        if (allow_retry && is_stale_statement(records)) retry = true;  // re-prepared by run()
+        throw_database_error(records, shown, options_.shard);
       }
-      throw_database_error(records, shown, options_.shard);
-    }
-    if (fetch) {
-      if (!cached.columns) cached.columns = describe_columns(h, quirks_, where);
-      const std::vector<Column>& columns = *cached.columns;
-      for (const auto& c : columns) result.rows.columns.push_back(c.name);
-      if (!columns.empty()) {
-        for (;;) {
-          rc = SQLFetch(h);
-          if (rc == SQL_NO_DATA) break;
-          if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_STMT, h, rc, shown, options_.shard);
-          std::vector<Value> row;
-          row.reserve(columns.size());
-          for (std::size_t i = 0; i < columns.size(); ++i)
-            row.push_back(read_column(h, static_cast<SQLUSMALLINT>(i + 1), columns[i], buffer_, where));
-          result.rows.rows.push_back(std::move(row));
+      if (sink) {
+        if (!cached.columns) {
+          cached.columns = describe_columns(h, quirks_, where);
+          cached.names.clear();
+          for (const auto& c : *cached.columns) cached.names.push_back(c.name);
         }
+        const std::vector<Column>& columns = *cached.columns;
+        sink->columns(cached.names);
+        std::int64_t count = 0;
+        if (!columns.empty()) {
+          std::vector<Value> row;
+          for (;;) {
+            rc = SQLFetch(h);
+            if (rc == SQL_NO_DATA) break;
+            if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_STMT, h, rc, shown, options_.shard);
+            row.clear();
+            row.reserve(columns.size());
+            for (std::size_t i = 0; i < columns.size(); ++i)
+              row.push_back(read_column(h, static_cast<SQLUSMALLINT>(i + 1), columns[i], buffer_, where));
+            sink->row(row);
+            ++count;
+          }
+        }
+        result.affected = count;
+      } else {
+        SQLLEN count = -1;
+        if (rc == SQL_NO_DATA) count = 0;
+        else if (!SQL_SUCCEEDED(SQLRowCount(h, &count))) count = -1;
+        result.affected = count;
       }
-      result.affected = static_cast<std::int64_t>(result.rows.rows.size());
-    } else {
-      SQLLEN count = -1;
-      if (rc == SQL_NO_DATA) count = 0;
-      else if (!SQL_SUCCEEDED(SQLRowCount(h, &count))) count = -1;
-      result.affected = count;
+    } catch (const DatabaseError& e) {
+      failure = std::current_exception();
+      driver_said = e.driver_message();
+    } catch (...) {
+      failure = std::current_exception();
     }
-  } catch (...) {
+    outcome = deadline.disarm();
+    if (outcome != Watch::Outcome::in_time && !(outcome == Watch::Outcome::cancelled && failure)) quarantine();
+  }
+  if (outcome == Watch::Outcome::cancelled && failure) {
+    // The cancel ended the statement and SQLCancel has returned: the connection is fine.
+    evict(statement.sql);
+    throw_timeout(shown, limit, outcome, driver_said);
+  }
+  if (outcome != Watch::Outcome::in_time) {
+    // The handle stays as it is (SQLCancel may still be using it, or a late cancel may hit
+    // the next statement) and so does the cache: the connection is done. A statement that
+    // finished anyway keeps its result.
+    quarantine();
+    if (failure) throw_timeout(shown, limit, outcome, driver_said);
+    return result;
+  }
+  if (failure) {
     // A handle that failed is not trusted again: prepare afresh next time.
     evict(statement.sql);
     if (retry) return result;
-    throw;
+    std::rethrow_exception(failure);
   }
   if (is_ddl(statement.sql)) clear_cache();
   return result;
 }
 
-OdbcConnection::Result OdbcConnection::run(const Statement& statement, bool fetch) {
+OdbcConnection::Result OdbcConnection::run(const Statement& statement, RowSink* sink) {
   auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   };
   try {
+    refuse_if_quarantined(statement.sql);
     bool retry = false;
-    Result r = run_once(statement, fetch, true, retry);
+    Result r = run_once(statement, sink, true, retry);
     if (retry) {
       // A cached plan went stale after DDL (0A000): prepare once more, then give up.
       bool again = false;
-      r = run_once(statement, fetch, false, again);
+      r = run_once(statement, sink, false, again);
     }
     emit(statement.sql, r.affected, elapsed(), true);
     return r;
@@ -257,15 +357,49 @@ OdbcConnection::Result OdbcConnection::run(const Statement& statement, bool fetc
     broken_ = true;
     emit(statement.sql, 0, elapsed(), false);
     throw;
+  } catch (const QueryTimeout&) {
+    broken_ = broken_ || quarantined_;
+    emit(statement.sql, 0, elapsed(), false);
+    throw;
   } catch (...) {
     emit(statement.sql, 0, elapsed(), false);
     throw;
   }
 }
 
-Rows OdbcConnection::query(const Statement& statement) { return run(statement, true).rows; }
+namespace {
 
-std::int64_t OdbcConnection::exec(const Statement& statement) { return run(statement, false).affected; }
+struct CollectRows final : RowSink {
+  Rows rows;
+  void columns(const std::vector<std::string>& names) override { rows.columns = names; }
+  void row(std::vector<Value>& values) override { rows.rows.push_back(std::move(values)); }
+};
+
+}  // namespace
+
+Rows OdbcConnection::query(const Statement& statement) {
+  CollectRows collect;
+  run(statement, &collect);
+  return std::move(collect.rows);
+}
+
+Rows OdbcConnection::query_unhooked(const Statement& statement) {
+  unhooked_ = true;
+  try {
+    Rows rows = query(statement);
+    unhooked_ = false;
+    return rows;
+  } catch (...) {
+    unhooked_ = false;
+    throw;
+  }
+}
+
+std::int64_t OdbcConnection::query_each(const Statement& statement, RowSink& sink) {
+  return run(statement, &sink).affected;
+}
+
+std::int64_t OdbcConnection::exec(const Statement& statement) { return run(statement, nullptr).affected; }
 
 std::int64_t OdbcConnection::insert(const Statement& statement, std::string_view key_column) {
   auto first_value = [&](const Rows& rows, const std::string& sql) -> std::int64_t {
@@ -294,13 +428,25 @@ void OdbcConnection::control(const std::string& sql) {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
   };
   try {
+    refuse_if_quarantined(sql);
     if (direct_ == SQL_NULL_HSTMT) direct_ = new_statement(sql);
-    CursorGuard guard{direct_};
+    const std::chrono::milliseconds limit = timeout_override_.value_or(options_.query_timeout);
+    CursorGuard guard{direct_, &quarantined_};
+    Deadline deadline(*watch_, direct_, limit);
     SQLRETURN rc = SQLExecDirect(direct_, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+    if (const Watch::Outcome outcome = deadline.disarm(); outcome != Watch::Outcome::in_time) {
+      const bool failed = !SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA;
+      if (outcome != Watch::Outcome::cancelled || !failed) quarantine();
+      if (failed) throw_timeout(sql, limit, outcome, "");
+    }
     if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) throw_from(SQL_HANDLE_STMT, direct_, rc, sql, options_.shard);
     emit(sql, 0, elapsed(), true);
   } catch (const ConnectionLost&) {
     broken_ = true;
+    emit(sql, 0, elapsed(), false);
+    throw;
+  } catch (const QueryTimeout&) {
+    broken_ = broken_ || quarantined_;
     emit(sql, 0, elapsed(), false);
     throw;
   } catch (...) {

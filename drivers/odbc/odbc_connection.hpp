@@ -8,11 +8,13 @@
 #include "drivers/driver.hpp"
 #include "drivers/odbc/connection_string.hpp"
 #include "drivers/odbc/statement_io.hpp"
+#include "drivers/odbc/watchdog.hpp"
 
 #include <sql.h>
 #include <sqlext.h>
 
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -32,6 +34,7 @@ class OdbcConnection final : public Connection {
   const std::string& shard() const override { return options_.shard; }
 
   Rows query(const Statement& statement) override;
+  std::int64_t query_each(const Statement& statement, RowSink& sink) override;
   std::int64_t exec(const Statement& statement) override;
   std::int64_t insert(const Statement& statement, std::string_view key_column) override;
 
@@ -43,6 +46,15 @@ class OdbcConnection final : public Connection {
   void rollback_to(std::string_view name) override;
   bool in_transaction() const override { return in_transaction_; }
   bool broken() const override { return broken_; }
+  void set_timeout(std::optional<std::chrono::milliseconds> timeout) override { timeout_override_ = timeout; }
+  std::optional<std::chrono::milliseconds> timeout() const override { return timeout_override_; }
+
+  /// query() without the statement hook: for the library's own set-up statements.
+  Rows query_unhooked(const Statement& statement);
+
+  /// The connection's TCP socket (-1: none or unknown), for the watchdog's last resort.
+  void set_socket(int fd) { watch_->set_socket(fd); }
+  int socket() const { return watch_->socket_fd(); }
 
   /// Prepared statements currently cached (for tests).
   std::size_t cached_statements() const { return cache_.size(); }
@@ -57,21 +69,28 @@ class OdbcConnection final : public Connection {
     // 2057, 1615: evicted, re-prepared) or the cache is cleared (local DDL, SQLite's schema
     // check); docs/drivers.md, "Statement cache".
     std::optional<std::vector<Column>> columns;
+    std::vector<std::string> names;  // of columns, handed to every RowSink
   };
   struct Result {
-    Rows rows;
-    std::int64_t affected = -1;
+    std::int64_t affected = -1;  // rows fetched (with a sink) or affected
   };
 
-  Result run(const Statement& statement, bool fetch);
-  Result run_once(const Statement& statement, bool fetch, bool allow_retry, bool& retry);
-  Cached& prepared(const std::string& sql, const std::string& shown);
+  /// Runs `statement`; with a sink, fetches its rows into it.
+  Result run(const Statement& statement, RowSink* sink);
+  Result run_once(const Statement& statement, RowSink* sink, bool allow_retry, bool& retry);
+  Cached& prepared(const std::string& sql, const std::string& shown, std::chrono::milliseconds limit);
   SQLHSTMT new_statement(const std::string& shown);
   void evict(const std::string& sql);
   void clear_cache();
   void control(const std::string& sql);
   void check_schema_version();
   std::string shown_sql(const Statement& statement) const;
+  std::chrono::milliseconds limit_for(const Statement& statement) const;
+  /// After the watchdog fired: no handle of this connection is used again.
+  void quarantine() { quarantined_ = broken_ = true; }
+  void refuse_if_quarantined(const std::string& shown) const;
+  [[noreturn]] void throw_timeout(const std::string& shown, std::chrono::milliseconds limit, Watch::Outcome outcome,
+                                  const std::string& driver_said) const;
   void emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok);
 
   SQLHDBC dbc_;
@@ -84,8 +103,12 @@ class OdbcConnection final : public Connection {
   std::vector<char> buffer_;
   SQLHSTMT schema_probe_ = SQL_NULL_HSTMT;  // SQLite: PRAGMA schema_version, prepared once
   std::int64_t schema_version_ = -1;
+  std::shared_ptr<Watch> watch_;
+  std::optional<std::chrono::milliseconds> timeout_override_;
   bool in_transaction_ = false;
   bool broken_ = false;
+  bool quarantined_ = false;
+  bool unhooked_ = false;
 };
 
 }  // namespace grant::driver::odbc

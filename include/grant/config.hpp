@@ -22,7 +22,8 @@ struct ShardConfig {
   std::optional<std::chrono::milliseconds> checkout_timeout;   ///< default Config::checkout_timeout
 };
 
-/// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, log_level "info".
+/// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, query_timeout
+/// 30000 ms, log_level "info".
 ///
 /// INI form (Boost.PropertyTree), keys under [grant]: pool_size, checkout_timeout_ms,
 /// query_timeout_ms, connect_timeout_ms, validate_idle_ms, idle_timeout_ms, log_level,
@@ -32,9 +33,11 @@ struct ShardConfig {
 struct Config {
   std::size_t pool_size = 8;
   std::chrono::milliseconds checkout_timeout{5000};
-  /// Statement time limit passed to the driver (SQL_ATTR_QUERY_TIMEOUT; psqlODBC honours it,
-  /// the SQLite and MariaDB drivers ignore it — DESIGN.md). 0 = none.
-  std::chrono::milliseconds query_timeout{0};
+  /// Deadline of every statement, on every driver (INI: query_timeout_ms; default 30 s;
+  /// 0 = none). Past it the statement is cancelled and the caller gets QueryTimeout, also
+  /// when the server stopped answering (docs/drivers.md, "Deadlines"). Per query:
+  /// Query::timeout(), Statement::timeout, Connection::set_timeout().
+  std::chrono::milliseconds query_timeout{30000};
   /// How long opening a connection may take (SQL_ATTR_LOGIN_TIMEOUT, whole seconds rounded
   /// up; psqlODBC and MariaDB honour it). Without it a server that accepts TCP but never
   /// answers (hung, stopped) keeps a worker, and the await, waiting forever. 0 = none.

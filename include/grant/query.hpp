@@ -36,6 +36,7 @@
 #include <grant/schema.hpp>
 
 #include <any>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,26 +52,47 @@ namespace grant {
 
 namespace orm {
 
+/// Maps each fetched row straight into a record of M (marked loaded from `shard`), so the
+/// result exists once: as records, never also as Rows.
+template <class M>
+class RecordSink final : public RowSink {
+ public:
+  RecordSink(bool by_name, const std::string& shard) : by_name_(by_name), shard_(shard) {}
+  void columns(const std::vector<std::string>& names) override { map_ = column_map(names, table_info<M>(), by_name_); }
+  void row(std::vector<Value>& values) override {
+    M& m = records.emplace_back();
+    Adapter<M> a(m);
+    for (std::size_t j = 0; j < values.size() && j < map_.size(); ++j)
+      if (map_[j]) a.set(*map_[j], values[j]);
+    RecordAccess::mark_loaded(m, shard_, values_of(a));
+  }
+  std::vector<M> records;
+
+ private:
+  bool by_name_;
+  const std::string& shard_;
+  std::vector<std::optional<std::size_t>> map_;
+};
+
 /// Rows -> records of M (marked loaded from `shard`).
 template <class M>
 std::vector<M> read_records(const Rows& rows, bool by_name, const std::string& shard) {
-  auto map = column_map(rows, table_info<M>(), by_name);
-  std::vector<M> out;
-  out.reserve(rows.size());
+  RecordSink<M> sink(by_name, shard);
+  sink.columns(rows.columns);
+  sink.records.reserve(rows.size());
   for (const auto& row : rows.rows) {
-    M& m = out.emplace_back();
-    Adapter<M> a(m);
-    for (std::size_t j = 0; j < row.size() && j < map.size(); ++j)
-      if (map[j]) a.set(*map[j], row[j]);
-    RecordAccess::mark_loaded(m, shard, values_of(a));
+    std::vector<Value> values = row;
+    sink.row(values);
   }
-  return out;
+  return std::move(sink.records);
 }
 
 /// Runs a SELECT of `q` and loads the records, then the includes() (one statement each).
 template <class M>
 std::vector<M> load(Connection& c, const QuerySpec& q, const Statement& stmt) {
-  std::vector<M> out = read_records<M>(c.query(stmt), !q.select.empty(), c.shard());
+  RecordSink<M> sink(!q.select.empty(), c.shard());
+  c.query_each(stmt, sink);
+  std::vector<M> out = std::move(sink.records);
   if (!q.includes.empty() && !out.empty()) {
     std::vector<Adapter<M>> adapters;
     adapters.reserve(out.size());
@@ -281,6 +303,14 @@ class Query {
 
   /// Runs on shard `name` (UnknownShard at await if there is none).
   Query shard(std::string name) const { return with([&](auto& s) { s.shard = std::move(name); }); }
+  /// Time limit of each statement this query runs, in place of the shard's query_timeout
+  /// (0 ms = none). Past it the statement is cancelled and await() (or the sync call)
+  /// throws QueryTimeout. Unlike await_for(), which only stops waiting, it ends the work.
+  Query timeout(std::chrono::milliseconds limit) const {
+    Query q = *this;
+    q.timeout_ = limit;
+    return q;
+  }
 
   const orm::QuerySpec& spec() const { return spec_; }
   /// The SELECT this query runs, for a dialect (for logs and tests). Throws what check() throws.
@@ -463,7 +493,8 @@ class Query {
     }
     return Shard::run_on(
         spec_.shard,
-        [spec = spec_, fn = std::move(fn), op, arg = column ? column->text() : std::string()](Connection& c) -> T {
+        [spec = spec_, timeout = timeout_, fn = std::move(fn), op, arg = column ? column->text() : std::string()](Connection& c) -> T {
+          TimeoutScope scope(c, timeout);
           orm::check_lock(c, spec);
           try {
             return fn(c, spec);
@@ -619,7 +650,8 @@ class Query {
     }
     return Shard::run_on(
         spec_.shard,
-        [m = std::move(m), or_throw](Connection& c) mutable -> M {
+        [m = std::move(m), or_throw, timeout = timeout_](Connection& c) mutable -> M {
+          TimeoutScope scope(c, timeout);
           orm::Adapter<M> a(m);
           try {
             orm::save(c, a, or_throw);
@@ -656,6 +688,7 @@ class Query {
   template <class>
   friend class Query;
   orm::QuerySpec spec_;
+  std::optional<std::chrono::milliseconds> timeout_;
 };
 
 template <class M>
@@ -672,7 +705,9 @@ void Query<M>::find_in_batches(std::size_t batch_size, const std::function<void(
     q.limit = static_cast<std::int64_t>(batch_size);
     if (remaining && *remaining < *q.limit) q.limit = *remaining;
     if (last) q.and_where(orm::Predicate::compare(pk, Op::gt, *last));
-    std::vector<M> batch = Query(std::move(q)).all();
+    Query next(std::move(q));
+    next.timeout_ = timeout_;
+    std::vector<M> batch = next.all();
     if (batch.empty()) break;
     last = orm::Adapter<M>(batch.back()).get(spec_.table->pk_index());
     const bool full = batch.size() == batch_size;

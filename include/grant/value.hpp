@@ -182,10 +182,12 @@ struct Rows {
   const Value& at(std::size_t row, std::string_view column) const { return rows.at(row).at(column_index(column)); }
 };
 
-/// A statement ready to send: SQL text with '?' placeholders and its parameters in order.
+/// A statement ready to send: SQL text with '?' placeholders and its parameters in order,
+/// and optionally its own time limit (in place of the connection's; 0 ms = none).
 struct Statement {
   std::string sql;
   std::vector<Value> params;
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 }  // namespace grant

@@ -1,6 +1,7 @@
 // The persistence core: save (insert or update), destroy, dirty tracking, validation and
 // callback order. Runs inside a job, on the job's connection; every model goes through here
 // via its RecordAdapter (include/grant/schema.hpp).
+#include <boost/algorithm/string/predicate.hpp>
 #include <grant/errors.hpp>
 #include <grant/orm/persistence.hpp>
 #include <grant/orm/sql.hpp>
@@ -250,14 +251,15 @@ bool destroy(Connection& c, RecordAdapter& r, bool or_throw) {
   });
 }
 
-std::vector<std::optional<std::size_t>> column_map(const Rows& rows, const TableInfo& t, bool by_name) {
-  std::vector<std::optional<std::size_t>> out(rows.columns.size());
+std::vector<std::optional<std::size_t>> column_map(const std::vector<std::string>& columns, const TableInfo& t,
+                                                   bool by_name) {
+  std::vector<std::optional<std::size_t>> out(columns.size());
   if (!by_name) {
     for (std::size_t j = 0; j < out.size() && j < t.columns.size(); ++j) out[j] = j;
     return out;
   }
   for (std::size_t j = 0; j < out.size(); ++j) {
-    std::string name = rows.columns[j];
+    std::string name = columns[j];
     if (auto dot = name.rfind('.'); dot != std::string::npos) name.erase(0, dot + 1);
     if (auto i = t.find_column(name)) {
       out[j] = i;

@@ -107,7 +107,11 @@ const std::string& shard_of(const RecordAdapter& record);
 /// For each column of a result set, the model column it fills (nullopt: not a model
 /// column, e.g. a computed expression). By position when the query selected the model's
 /// columns in schema order (`by_name` false), else by name (case-insensitive).
-std::vector<std::optional<std::size_t>> column_map(const Rows& rows, const TableInfo& t, bool by_name);
+std::vector<std::optional<std::size_t>> column_map(const std::vector<std::string>& columns, const TableInfo& t,
+                                                   bool by_name);
+inline std::vector<std::optional<std::size_t>> column_map(const Rows& rows, const TableInfo& t, bool by_name) {
+  return column_map(rows.columns, t, by_name);
+}
 
 /// For includes(): loads association `name` for every owner in one statement per 1000 keys
 /// and stores the result in each owner's RecordState.
