@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(defaults_when_grant_section_is_absent) {
   grant::Config c = grant::Config::from_file(file.str());
   BOOST_CHECK_EQUAL(c.pool_size, 8u);
   BOOST_CHECK_EQUAL(c.checkout_timeout.count(), 5000);
-  BOOST_CHECK_EQUAL(c.log_level, "info");
+  BOOST_CHECK_EQUAL(c.log_level, "warn");
   BOOST_CHECK(!c.log_parameters);
 }
 

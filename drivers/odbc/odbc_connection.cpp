@@ -66,7 +66,12 @@ OdbcConnection::~OdbcConnection() {
 
 std::string OdbcConnection::shown_sql(const Statement& statement) const {
   if (!options_.log_parameters || statement.params.empty()) return statement.sql;
-  std::string out = statement.sql + " -- params: [";
+  return statement.sql + " -- params: " + shown_params(statement);
+}
+
+std::string OdbcConnection::shown_params(const Statement& statement) const {
+  if (!options_.log_parameters || statement.params.empty()) return {};
+  std::string out = "[";
   for (std::size_t i = 0; i < statement.params.size(); ++i) {
     if (i) out += ", ";
     const Value& v = statement.params[i];
@@ -81,11 +86,13 @@ std::string OdbcConnection::shown_sql(const Statement& statement) const {
   return out + "]";
 }
 
-void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok) {
+void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok,
+                          const Statement* statement) {
   if (!options_.on_statement) return;
   StatementEvent event;
   event.shard = options_.shard;
   event.sql = sql;
+  if (statement) event.parameters = shown_params(*statement);
   event.rows = rows;
   event.duration = duration;
   event.ok = ok;
@@ -251,14 +258,14 @@ OdbcConnection::Result OdbcConnection::run(const Statement& statement, bool fetc
       bool again = false;
       r = run_once(statement, fetch, false, again);
     }
-    emit(statement.sql, r.affected, elapsed(), true);
+    emit(statement.sql, r.affected, elapsed(), true, &statement);
     return r;
   } catch (const ConnectionLost&) {
     broken_ = true;
-    emit(statement.sql, 0, elapsed(), false);
+    emit(statement.sql, 0, elapsed(), false, &statement);
     throw;
   } catch (...) {
-    emit(statement.sql, 0, elapsed(), false);
+    emit(statement.sql, 0, elapsed(), false, &statement);
     throw;
   }
 }

@@ -72,7 +72,9 @@ class OdbcConnection final : public Connection {
   void control(const std::string& sql);
   void check_schema_version();
   std::string shown_sql(const Statement& statement) const;
-  void emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok);
+  std::string shown_params(const Statement& statement) const;  ///< empty unless log_parameters
+  void emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok,
+            const Statement* statement = nullptr);
 
   SQLHDBC dbc_;
   const Dialect* dialect_;

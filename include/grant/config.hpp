@@ -22,7 +22,7 @@ struct ShardConfig {
   std::optional<std::chrono::milliseconds> checkout_timeout;   ///< default Config::checkout_timeout
 };
 
-/// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, log_level "info".
+/// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, log_level "warn".
 ///
 /// INI form (Boost.PropertyTree), keys under [grant]: pool_size, checkout_timeout_ms,
 /// query_timeout_ms, connect_timeout_ms, log_level, log_parameters; and one [shard.NAME] section per shard with
@@ -38,9 +38,14 @@ struct Config {
   /// up; psqlODBC and MariaDB honour it). Without it a server that accepts TCP but never
   /// answers (hung, stopped) keeps a worker, and the await, waiting forever. 0 = none.
   std::chrono::milliseconds connect_timeout{10000};
-  /// trace|debug|info|warn|error|off. GRANT_LOG_LEVEL overrides it.
-  std::string log_level = "info";
-  /// Whether error messages and logs may show parameter values (off: values may be secrets).
+  /// trace|debug|info|warn|error|off, the level of the "grant" logger the runtime creates:
+  /// debug shows every statement (shard, duration, rows, SQL), info adds a line when the
+  /// runtime starts and stops, warn (the default) only problems. GRANT_LOG_LEVEL overrides
+  /// it. A "grant" logger the application registered in spdlog before the runtime started
+  /// is used as it is: its sinks and its level are left alone, and this setting is ignored.
+  std::string log_level = "warn";
+  /// Whether error messages and the statement log may show parameter values (off: values
+  /// may be secrets).
   bool log_parameters = false;
   std::vector<ShardConfig> shards;
 

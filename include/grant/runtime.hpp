@@ -31,6 +31,8 @@ namespace grant {
 struct StatementEvent {
   std::string shard;
   std::string sql;
+  /// The bound values as text, e.g. `[42, 'x']`, when Config::log_parameters is on; else empty.
+  std::string parameters;
   std::int64_t rows = 0;                      ///< rows returned or affected
   std::chrono::microseconds duration{0};      ///< time inside the driver
   std::chrono::microseconds queue_wait{0};    ///< time the job waited for a connection
