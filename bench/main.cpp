@@ -1,4 +1,4 @@
-// tools/bench's binary: Grant for C++ against raw ODBC, SOCI, libpqxx and pgbench (issue #7).
+// tools/bench's binary: Grant for C++ against raw ODBC, SOCI, libpqxx and pgbench (BENCHMARKS.md).
 //
 //   bench [--quick] [--backend sqlite|postgresql]... [--only lookup|fanout|throughput|memory|scaling]...
 //         --sqlite FILE  --pg-host H --pg-port P [--pg-user U] [--pg-db D]

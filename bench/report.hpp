@@ -1,5 +1,5 @@
 // What the parent makes of the children's rows: ratios to each workload's baseline, the
-// goals of issue #7 checked against them, the terminal table, the CSV and BENCHMARKS.md.
+// goals (BENCHMARKS.md) checked against them, the terminal table, the CSV and BENCHMARKS.md.
 #pragma once
 
 #include "bench/common.hpp"

@@ -30,7 +30,7 @@ struct ConnectOptions {
 inline constexpr std::size_t read_chunk_bytes = 8192;
 
 /// Opens a connection from a DSN or connection string, adding the per-driver defaults of
-/// DESIGN.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
+/// docs/drivers.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
 /// Throws ConnectionLost (SQLSTATE 08xxx) or DatabaseError naming the shard and the
 /// connection string with any PWD= value masked. Blocking: call on a driver worker only.
 std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options);

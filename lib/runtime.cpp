@@ -36,7 +36,7 @@ bool is_utf8(const char* locale) {
 }
 
 // unixODBC converts between narrow and wide text by the process locale, and psqlODBC's wide
-// path fails on non-ASCII text in the "C" locale (DESIGN.md).
+// path fails on non-ASCII text in the "C" locale (docs/drivers.md).
 void ensure_utf8_locale(spdlog::logger& log) {
   if (is_utf8(std::setlocale(LC_CTYPE, nullptr))) return;
   if (!std::setlocale(LC_CTYPE, "C.UTF-8"))

@@ -226,7 +226,7 @@ BOOST_AUTO_TEST_CASE(connection_loss_marks_the_connection_broken) {
 }
 
 BOOST_AUTO_TEST_CASE(query_timeout) {
-  if (!backend().honours_query_timeout) return;  // SQLite and MariaDB drivers ignore it (DESIGN.md)
+  if (!backend().honours_query_timeout) return;  // SQLite and MariaDB drivers ignore it (docs/drivers.md)
   driver::ConnectOptions options;
   options.query_timeout = 1ms;  // rounds up to one second, never to "no limit"
   auto slow = grant::test::open_primary(options);

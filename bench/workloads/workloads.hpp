@@ -1,4 +1,4 @@
-// The five workloads of issue #7. Each runs in a child process (see common.hpp) and prints
+// The five workloads of BENCHMARKS.md. Each runs in a child process (see common.hpp) and prints
 // its numbers with emit(); the parent computes the ratios.
 #pragma once
 

@@ -10,8 +10,8 @@ namespace grant::detail {
 namespace {
 
 // Worker identity of a driver thread. Not fiber state: driver threads run no fibers of
-// their own, and this only answers "is this thread a worker inside a job?" (DESIGN.md keeps
-// transaction and request state out of thread_local; this is neither).
+// their own, and this only answers "is this thread a worker inside a job?" (transaction and
+// request state stay out of thread_local, since fibers move between them; this is neither).
 thread_local Worker* this_thread_worker = nullptr;
 
 std::string savepoint_name(int depth) { return "grant_sp_" + std::to_string(depth); }

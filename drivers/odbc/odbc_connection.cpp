@@ -1,5 +1,5 @@
 // See odbc_connection.hpp. Transaction control and the statement cache are explained
-// where they happen; driver facts are in DESIGN.md and docs/drivers.md.
+// where they happen; driver facts are in docs/drivers.md.
 #include "drivers/odbc/odbc_connection.hpp"
 
 #include "drivers/odbc/diagnostics.hpp"

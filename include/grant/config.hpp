@@ -16,7 +16,7 @@ namespace grant {
 struct ShardConfig {
   std::string name;
   /// ODBC connection string as the user wrote it; the driver layer adds the per-driver
-  /// defaults of DESIGN.md (e.g. BoolsAsChar=0 for psqlODBC) unless the user set them.
+  /// defaults of docs/drivers.md (e.g. BoolsAsChar=0 for psqlODBC) unless the user set them.
   std::string connection;
   std::optional<std::size_t> pool_size;                        ///< connections; default Config::pool_size
   std::optional<std::chrono::milliseconds> checkout_timeout;   ///< default Config::checkout_timeout
@@ -32,7 +32,7 @@ struct Config {
   std::size_t pool_size = 8;
   std::chrono::milliseconds checkout_timeout{5000};
   /// Statement time limit passed to the driver (SQL_ATTR_QUERY_TIMEOUT; psqlODBC honours it,
-  /// the SQLite and MariaDB drivers ignore it — DESIGN.md). 0 = none.
+  /// the SQLite and MariaDB drivers ignore it: docs/drivers.md). 0 = none.
   std::chrono::milliseconds query_timeout{0};
   /// How long opening a connection may take (SQL_ATTR_LOGIN_TIMEOUT, whole seconds rounded
   /// up; psqlODBC and MariaDB honour it). Without it a server that accepts TCP but never

@@ -40,7 +40,7 @@ struct StatementEvent {
   bool ok = true;                             ///< false if the statement failed
 };
 
-/// Counters since the runtime started (the seed's metrics snapshot).
+/// Counters since the runtime started.
 struct Metrics {
   std::uint64_t ops_started = 0;    ///< jobs submitted
   std::uint64_t ops_completed = 0;  ///< jobs that returned a value
@@ -158,7 +158,7 @@ class Shard {
 class Runtime {
  public:
   /// Validates `config` (ConfigError), sets a UTF-8 locale for the process if the current
-  /// one is not UTF-8 (DESIGN.md: unixODBC converts text by locale), and makes this the
+  /// one is not UTF-8 (unixODBC converts text by locale), and makes this the
   /// current runtime. Connections open lazily, on first use. Throws grant::Error if another
   /// Runtime is alive.
   explicit Runtime(Config config);
