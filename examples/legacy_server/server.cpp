@@ -18,7 +18,7 @@ namespace legacy_server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Server::Server(const Store& store, ServerOptions options)
+Server::Server(const StoreApi& store, ServerOptions options)
     : store_(store), options_(std::move(options)), acceptor_(io_) {
   tcp::endpoint endpoint{asio::ip::make_address(options_.address), options_.port};
   acceptor_.open(endpoint.protocol());

@@ -37,7 +37,7 @@ struct ServerOptions {
 class Server {
  public:
   /// Binds and listens. Throws boost::system::system_error when the address is taken.
-  Server(const Store& store, ServerOptions options);
+  Server(const StoreApi& store, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -61,7 +61,7 @@ class Server {
   void serve(Connection& connection);
   void reap(bool all);
 
-  const Store& store_;
+  const StoreApi& store_;
   ServerOptions options_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -61,7 +61,18 @@ struct Report {
   std::int64_t stock = 0;
 };
 
-class Store {
+/// What the server asks of its database layer: Store (on Grant) or OdbcStore (raw ODBC,
+/// for the comparison in legacy_server_bench). Called from many threads at once.
+class StoreApi {
+ public:
+  virtual ~StoreApi() = default;
+  virtual std::optional<std::int64_t> stock(const std::string& region, const std::string& sku) const = 0;
+  virtual OrderOutcome place_order(const std::string& region, const std::string& customer, const std::string& sku,
+                                   std::int64_t quantity) const = 0;
+  virtual Report report() const = 0;
+};
+
+class Store : public StoreApi {
  public:
   /// `regions`: shard names of the live grant::Runtime.
   explicit Store(std::vector<std::string> regions) : regions_(std::move(regions)) {}
@@ -71,13 +82,13 @@ class Store {
   void reset(const std::vector<Product>& skus) const;
   /// Units in stock, or nullopt for an unknown sku. Throws grant::UnknownShard for a region
   /// that is not configured.
-  std::optional<std::int64_t> stock(const std::string& region, const std::string& sku) const;
+  std::optional<std::int64_t> stock(const std::string& region, const std::string& sku) const override;
   /// One transaction on the region's shard: take the stock (only if enough is left, so
   /// concurrent orders never oversell), then write the order.
   OrderOutcome place_order(const std::string& region, const std::string& customer, const std::string& sku,
-                           std::int64_t quantity) const;
+                           std::int64_t quantity) const override;
   /// Counts and sums of every region at once (async_* and a Coordinator).
-  Report report() const;
+  Report report() const override;
 
  private:
   std::vector<std::string> regions_;
