@@ -36,7 +36,7 @@ struct ConnectOptions {
 inline constexpr std::size_t read_chunk_bytes = 8192;
 
 /// Opens a connection from a DSN or connection string, adding the per-driver defaults of
-/// DESIGN.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
+/// docs/drivers.md unless the string sets them, and picks the dialect from SQL_DBMS_NAME.
 /// Throws ConnectionLost (SQLSTATE 08xxx) or DatabaseError naming the shard and the
 /// connection string with any PWD= value masked. Blocking: the runtime calls it on the
 /// thread that checked out the pool slot (a worker, or a caller that may block).

@@ -20,11 +20,16 @@ spdlog::level::level_enum parse_log_level(std::string_view level) {
   return spdlog::level::from_str(std::string(level));
 }
 
-std::shared_ptr<spdlog::logger> grant_logger() {
+GrantLogger grant_logger() {
   static std::mutex mutex;
+  // The logger this library registered last: one found in the registry that is not this
+  // one was registered by the application (perhaps after dropping ours).
+  static std::weak_ptr<spdlog::logger> ours;
   std::lock_guard lock(mutex);
-  if (auto existing = spdlog::get("grant")) return existing;
-  return spdlog::stderr_color_mt("grant");
+  if (auto existing = spdlog::get("grant")) return {existing, existing != ours.lock()};
+  auto created = spdlog::stderr_color_mt("grant");
+  ours = created;
+  return {created, false};
 }
 
 }  // namespace grant::detail

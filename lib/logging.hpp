@@ -12,8 +12,14 @@ namespace grant::detail {
 bool valid_log_level(std::string_view level);
 /// Precondition: valid_log_level(level).
 spdlog::level::level_enum parse_log_level(std::string_view level);
-/// The process's "grant" logger (stderr), created on first use and kept registered in
-/// spdlog so that users may swap its sinks.
-std::shared_ptr<spdlog::logger> grant_logger();
+/// The "grant" logger: the one registered in spdlog, or a new stderr logger registered
+/// under that name.
+struct GrantLogger {
+  std::shared_ptr<spdlog::logger> logger;
+  /// Registered by the application, not by the library: its level and sinks are the
+  /// application's to set.
+  bool application_owned = false;
+};
+GrantLogger grant_logger();
 
 }  // namespace grant::detail

@@ -1,1 +1,5 @@
-namespace grant { const char* version() { return "0.1.0"; } }
+#include <grant/version.hpp>
+
+namespace grant {
+const char* version() noexcept { return GRANT_VERSION_STRING; }
+}  // namespace grant

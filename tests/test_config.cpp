@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(defaults_when_grant_section_is_absent) {
   BOOST_CHECK_EQUAL(c.checkout_timeout.count(), 5000);
   BOOST_CHECK_EQUAL(c.validate_idle.count(), 30000);
   BOOST_CHECK_EQUAL(c.idle_timeout.count(), 600000);
-  BOOST_CHECK_EQUAL(c.log_level, "info");
+  BOOST_CHECK_EQUAL(c.log_level, "warn");
   BOOST_CHECK(!c.log_parameters);
 }
 

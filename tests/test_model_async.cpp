@@ -1,4 +1,4 @@
-// The async_* API on models: every terminal of API.md's table at class level, on queries
+// The async_* API on models: every terminal (count, all, find, ...) at class level, on queries
 // and on shards returns what its sync form returns; record writes copy their outcome back
 // at the first await; errors arrive at await, never at the call site.
 #define BOOST_TEST_MODULE test_model_async

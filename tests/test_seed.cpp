@@ -1,6 +1,6 @@
-// Every code block of the seed (shared/seed/000_750b7e752ddc1894.txt, "Async Convenience
-// Features"), translated to C++ per API.md, with exact expected values; then the promises
-// the seed makes in prose (concurrent queries take about the slowest one's time, the pool
+// The async convenience features of Grant (Crystal), each usage example translated to C++,
+// with exact expected values; then the properties they promise (concurrent queries take
+// about the slowest one's time, the pool
 // bounds concurrency, errors reach await) checked on the same data.
 #define BOOST_TEST_MODULE test_seed
 #include <boost/test/unit_test.hpp>

@@ -1,5 +1,5 @@
-// Parameter binding by the C++ type of each Value (DESIGN.md: never by the type the driver
-// describes; every length and indicator is an SQLLEN).
+// Parameter binding by the C++ type of each Value (never by the type the driver
+// describes, which differs between drivers; every length and indicator is an SQLLEN).
 #include "drivers/odbc/diagnostics.hpp"
 #include "drivers/odbc/statement_io.hpp"
 

@@ -30,7 +30,7 @@ bool has_key(const std::vector<Attribute>& attrs, std::initializer_list<std::str
 }
 
 // Braces whenever the value holds a separator, so that "SET TIME ZONE 'UTC'" survives
-// (DESIGN.md: without braces psqlODBC turns '+' into a space).
+// (without braces psqlODBC turns '+' into a space).
 std::string braced(std::string_view v) {
   std::string out = "{";
   out += v;

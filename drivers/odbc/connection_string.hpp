@@ -1,5 +1,5 @@
 // ODBC connection strings: parsing "k=v;k={v;v}" pairs, spotting the driver, adding
-// DESIGN.md's per-driver defaults, and masking passwords for messages.
+// the per-driver defaults of docs/drivers.md, and masking passwords for messages.
 #pragma once
 
 #include <chrono>

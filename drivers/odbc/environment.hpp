@@ -1,4 +1,4 @@
-// The process-wide ODBC environment (DESIGN.md: one SQLHENV per process, ODBC 3,
+// The process-wide ODBC environment (one SQLHENV per process, ODBC 3,
 // unixODBC connection pooling off — the project pools connections itself).
 #pragma once
 

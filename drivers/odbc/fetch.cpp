@@ -1,4 +1,4 @@
-// Column description and fetching (DESIGN.md: read text as text and bytea as binary, loop
+// Column description and fetching (docs/drivers.md: read text as text and bytea as binary, loop
 // SQLGetData on 01004, the indicator may be SQL_NO_TOTAL, NULL is SQL_NULL_DATA).
 #include "drivers/odbc/diagnostics.hpp"
 #include "drivers/odbc/statement_io.hpp"

@@ -1,5 +1,5 @@
 // See odbc_connection.hpp. Transaction control and the statement cache are explained
-// where they happen; driver facts are in DESIGN.md and docs/drivers.md.
+// where they happen; driver facts are in docs/drivers.md.
 #include "drivers/odbc/odbc_connection.hpp"
 
 #include "drivers/odbc/diagnostics.hpp"
@@ -122,7 +122,12 @@ void OdbcConnection::throw_timeout(const std::string& shown, std::chrono::millis
 
 std::string OdbcConnection::shown_sql(const Statement& statement) const {
   if (!options_.log_parameters || statement.params.empty()) return statement.sql;
-  std::string out = statement.sql + " -- params: [";
+  return statement.sql + " -- params: " + shown_params(statement);
+}
+
+std::string OdbcConnection::shown_params(const Statement& statement) const {
+  if (!options_.log_parameters || statement.params.empty()) return {};
+  std::string out = "[";
   for (std::size_t i = 0; i < statement.params.size(); ++i) {
     if (i) out += ", ";
     const Value& v = statement.params[i];
@@ -137,11 +142,13 @@ std::string OdbcConnection::shown_sql(const Statement& statement) const {
   return out + "]";
 }
 
-void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok) {
+void OdbcConnection::emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok,
+                          const Statement* statement) {
   if (!options_.on_statement || unhooked_) return;
   StatementEvent event;
   event.shard = options_.shard;
   event.sql = sql;
+  if (statement) event.parameters = shown_params(*statement);
   event.rows = rows;
   event.duration = duration;
   event.ok = ok;
@@ -351,18 +358,18 @@ OdbcConnection::Result OdbcConnection::run(const Statement& statement, RowSink* 
       bool again = false;
       r = run_once(statement, sink, false, again);
     }
-    emit(statement.sql, r.affected, elapsed(), true);
+    emit(statement.sql, r.affected, elapsed(), true, &statement);
     return r;
   } catch (const ConnectionLost&) {
     broken_ = true;
-    emit(statement.sql, 0, elapsed(), false);
+    emit(statement.sql, 0, elapsed(), false, &statement);
     throw;
   } catch (const QueryTimeout&) {
     broken_ = broken_ || quarantined_;
-    emit(statement.sql, 0, elapsed(), false);
+    emit(statement.sql, 0, elapsed(), false, &statement);
     throw;
   } catch (...) {
-    emit(statement.sql, 0, elapsed(), false);
+    emit(statement.sql, 0, elapsed(), false, &statement);
     throw;
   }
 }

@@ -91,7 +91,9 @@ class OdbcConnection final : public Connection {
   void refuse_if_quarantined(const std::string& shown) const;
   [[noreturn]] void throw_timeout(const std::string& shown, std::chrono::milliseconds limit, Watch::Outcome outcome,
                                   const std::string& driver_said) const;
-  void emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok);
+  std::string shown_params(const Statement& statement) const;  ///< empty unless log_parameters
+  void emit(const std::string& sql, std::int64_t rows, std::chrono::microseconds duration, bool ok,
+            const Statement* statement = nullptr);
 
   SQLHDBC dbc_;
   const Dialect* dialect_;

@@ -1,5 +1,5 @@
 // Moving values in and out of an ODBC statement: parameters bound by the C++ type of each
-// grant::Value, columns fetched by the SQL type the driver describes (DESIGN.md, driver facts).
+// grant::Value, columns fetched by the SQL type the driver describes (docs/drivers.md).
 #pragma once
 
 #include <grant/value.hpp>

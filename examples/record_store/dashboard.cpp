@@ -171,7 +171,7 @@ Dashboard load_concurrent() {
   std::vector<ShardQueries> shards;
   for (auto name : invoice_shards) shards.push_back(start_shard(name));
 
-  // The seed's scatter-gather across shards: per-shard counts through a ResultCoordinator.
+  // Scatter-gather across shards: per-shard counts through a ResultCoordinator.
   grant::async::ResultCoordinator<std::int64_t> counts;
   for (auto& s : shards) counts.add(s.invoices);
   // And everything else through one Coordinator, which waits for all, failures included.

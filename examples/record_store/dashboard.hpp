@@ -44,7 +44,7 @@ struct Dashboard {
   friend bool operator==(const Dashboard&, const Dashboard&) = default;
 };
 
-/// Every query in turn, each awaited before the next (the seed's load_dashboard_data_sync).
+/// Every query in turn, each awaited before the next (the sync baseline).
 Dashboard load_sequential();
 
 /// Every query issued at once through a Coordinator and a ResultCoordinator, across the

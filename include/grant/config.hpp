@@ -16,14 +16,14 @@ namespace grant {
 struct ShardConfig {
   std::string name;
   /// ODBC connection string as the user wrote it; the driver layer adds the per-driver
-  /// defaults of DESIGN.md (e.g. BoolsAsChar=0 for psqlODBC) unless the user set them.
+  /// defaults of docs/drivers.md (e.g. BoolsAsChar=0 for psqlODBC) unless the user set them.
   std::string connection;
   std::optional<std::size_t> pool_size;                        ///< connections; default Config::pool_size
   std::optional<std::chrono::milliseconds> checkout_timeout;   ///< default Config::checkout_timeout
 };
 
 /// Process-wide settings. Defaults: pool_size 8, checkout_timeout 5000 ms, query_timeout
-/// 30000 ms, log_level "info".
+/// 30000 ms, log_level "warn".
 ///
 /// INI form (Boost.PropertyTree), keys under [grant]: pool_size, checkout_timeout_ms,
 /// query_timeout_ms, connect_timeout_ms, validate_idle_ms, idle_timeout_ms, log_level,
@@ -49,9 +49,14 @@ struct Config {
   /// A pooled connection idle longer than this is closed (it reopens on next use).
   /// 0 = never. Default 10 min.
   std::chrono::milliseconds idle_timeout{600000};
-  /// trace|debug|info|warn|error|off. GRANT_LOG_LEVEL overrides it.
-  std::string log_level = "info";
-  /// Whether error messages and logs may show parameter values (off: values may be secrets).
+  /// trace|debug|info|warn|error|off, the level of the "grant" logger the runtime creates:
+  /// debug shows every statement (shard, duration, rows, SQL), info adds a line when the
+  /// runtime starts and stops, warn (the default) only problems. GRANT_LOG_LEVEL overrides
+  /// it. A "grant" logger the application registered in spdlog before the runtime started
+  /// is used as it is: its sinks and its level are left alone, and this setting is ignored.
+  std::string log_level = "warn";
+  /// Whether error messages and the statement log may show parameter values (off: values
+  /// may be secrets).
   bool log_parameters = false;
   std::vector<ShardConfig> shards;
 

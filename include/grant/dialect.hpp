@@ -42,7 +42,7 @@ class Dialect {
   virtual bool insert_returning() const = 0;
   virtual std::string last_insert_id_sql() const = 0;
 
-  /// Statement that opens a transaction: "BEGIN IMMEDIATE" on SQLite (DESIGN.md: a
+  /// Statement that opens a transaction: "BEGIN IMMEDIATE" on SQLite (a
   /// deferred transaction that reads then writes fails at once with "database is locked").
   virtual std::string begin_sql() const = 0;
   virtual std::string savepoint_sql(std::string_view name) const { return "SAVEPOINT " + quote(name); }

@@ -1,4 +1,4 @@
-// The exception hierarchy (API.md "Errors"). Every type derives from grant::Error, a
+// The exception hierarchy. Every type derives from grant::Error, a
 // std::runtime_error, and its what() names the model, shard and SQL where they apply.
 // Parameter values never appear in messages unless the config asks (log_parameters = true).
 //
@@ -176,7 +176,7 @@ class Rollback : public Error {
 };
 
 namespace querying {
-/// A *_or_throw finder found no row (the seed's Grant::Querying::NotFound).
+/// A *_or_throw finder found no row.
 class NotFound : public Error {
  public:
   using Error::Error;

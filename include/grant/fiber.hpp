@@ -1,4 +1,4 @@
-// Crystal's concurrency primitives on Boost.Fiber (API.md, "Fibers"):
+// Crystal's concurrency primitives on Boost.Fiber:
 // grant::fiber::spawn, Channel<T>, WaitGroup, yield(), sleep().
 #pragma once
 

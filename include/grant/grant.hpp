@@ -18,3 +18,4 @@
 #include <grant/schema.hpp>
 #include <grant/validations.hpp>
 #include <grant/value.hpp>
+#include <grant/version.hpp>

@@ -36,6 +36,8 @@ namespace grant {
 struct StatementEvent {
   std::string shard;
   std::string sql;
+  /// The bound values as text, e.g. `[42, 'x']`, when Config::log_parameters is on; else empty.
+  std::string parameters;
   std::int64_t rows = 0;                      ///< rows returned or affected
   std::chrono::microseconds duration{0};      ///< time inside the driver
   std::chrono::microseconds queue_wait{0};    ///< time the job waited for a connection
@@ -44,7 +46,7 @@ struct StatementEvent {
   std::thread::id thread;                     ///< the thread that ran it (the caller's, for a sync call that ran there)
 };
 
-/// Counters since the runtime started (the seed's metrics snapshot).
+/// Counters since the runtime started.
 struct Metrics {
   std::uint64_t ops_started = 0;    ///< jobs submitted
   std::uint64_t ops_completed = 0;  ///< jobs that returned a value
@@ -195,7 +197,7 @@ class Shard {
 class Runtime {
  public:
   /// Validates `config` (ConfigError), sets a UTF-8 locale for the process if the current
-  /// one is not UTF-8 (DESIGN.md: unixODBC converts text by locale), and makes this the
+  /// one is not UTF-8 (unixODBC converts text by locale), and makes this the
   /// current runtime. Connections open lazily, on first use. Throws grant::Error if another
   /// Runtime is alive.
   explicit Runtime(Config config);

@@ -16,7 +16,7 @@
 
 namespace grant {
 
-/// A point in time, UTC, microsecond precision (API.md).
+/// A point in time, UTC, microsecond precision.
 using Time = std::chrono::sys_time<std::chrono::microseconds>;
 
 /// A calendar date (no time of day, no zone).

@@ -53,8 +53,9 @@ void Instruments::statement(const StatementEvent& event) {
     }
   }
   if (debug_enabled()) {
-    logger_->debug("[{}] {} {}us rows={} async={} wait={}us: {}", event.shard, event.ok ? "ok" : "FAILED",
-                   event.duration.count(), event.rows, event.async, event.queue_wait.count(), event.sql);
+    logger_->debug("[{}] {} {}us rows={} async={} wait={}us: {}{}{}", event.shard, event.ok ? "ok" : "FAILED",
+                   event.duration.count(), event.rows, event.async, event.queue_wait.count(), event.sql,
+                   event.parameters.empty() ? "" : " -- params: ", event.parameters);
   }
 }
 

@@ -40,7 +40,7 @@ bool is_utf8(const char* locale) {
 }
 
 // unixODBC converts between narrow and wide text by the process locale, and psqlODBC's wide
-// path fails on non-ASCII text in the "C" locale (DESIGN.md).
+// path fails on non-ASCII text in the "C" locale (docs/drivers.md).
 void ensure_utf8_locale(spdlog::logger& log) {
   if (is_utf8(std::setlocale(LC_CTYPE, nullptr))) return;
   if (!std::setlocale(LC_CTYPE, "C.UTF-8"))
@@ -71,13 +71,15 @@ void validate(const Config& config) {
 
 namespace detail {
 
-RuntimeImpl::RuntimeImpl(Config c) : config(std::move(c)), logger(grant_logger()), instruments(logger) {
+RuntimeImpl::RuntimeImpl(Config c) : RuntimeImpl(std::move(c), grant_logger()) {}
+
+RuntimeImpl::RuntimeImpl(Config c, GrantLogger log) : config(std::move(c)), logger(log.logger), instruments(logger) {
   std::string level = config.log_level;
   if (const char* env = std::getenv("GRANT_LOG_LEVEL"); env && *env) {
     if (!valid_log_level(env)) throw ConfigError("environment: GRANT_LOG_LEVEL: unknown level \"" + std::string(env) + "\"");
     level = env;
   }
-  logger->set_level(parse_log_level(level));
+  if (!log.application_owned) logger->set_level(parse_log_level(level));
   for (const auto& s : config.shards) {
     PoolSettings settings;
     settings.shard = s.name;

@@ -5,6 +5,7 @@
 
 #include "lib/runtime/instruments.hpp"
 #include "lib/runtime/pool.hpp"
+#include "lib/logging.hpp"
 
 #include <memory>
 #include <string>
@@ -24,6 +25,7 @@ class ShardImpl {
 class RuntimeImpl {
  public:
   explicit RuntimeImpl(Config config);
+  RuntimeImpl(Config config, GrantLogger logger);
   Config config;
   std::shared_ptr<spdlog::logger> logger;
   Instruments instruments;

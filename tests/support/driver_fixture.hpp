@@ -15,7 +15,7 @@
 
 namespace grant::test {
 
-/// The process locale must be UTF-8 for psqlODBC's narrow API (DESIGN.md); the Runtime
+/// The process locale must be UTF-8 for psqlODBC's narrow API (docs/drivers.md); the Runtime
 /// sets it in real programs, these suites have no Runtime.
 struct Utf8Locale {
   Utf8Locale() { std::setlocale(LC_ALL, "C.UTF-8"); }

@@ -1,5 +1,5 @@
 // grant::async::Coordinator and ResultCoordinator<T> — wait for a group of async operations
-// together (the seed's Grant::Async::Coordinator / ResultCoordinator(T)).
+// together: scatter-gather across shards.
 //
 // Both start every operation when it is added, so the group runs concurrently; await_all()
 // then waits for all of them (no fail-fast: a failure never cuts the wait short) and keeps

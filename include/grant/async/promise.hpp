@@ -1,5 +1,5 @@
 // grant::async::Promise<T> — a single-assignment value shared by one producer and any
-// number of waiters (the seed's Promise(T)).
+// number of waiters.
 //
 // Thread and fiber safety: every member may be called concurrently from any thread or
 // fiber. resolve()/reject() may run on a plain worker thread (that is how driver workers
@@ -79,7 +79,7 @@ template <class T>
 class Promise {
   struct State {
     // Guards value/error/callbacks. Held only for a few instructions, never across a
-    // wait, so a worker thread and fibers may share it (DESIGN.md, threading model).
+    // wait, so a worker thread and fibers may share it (docs/runtime.md).
     std::mutex mutex;
     std::atomic<bool> done{false};
     std::optional<T> value;
