@@ -532,7 +532,7 @@ class Query {
                   [reverse](Connection& c, const orm::QuerySpec& q) { return *orm::load_one<M>(c, q, reverse, true); });
   }
   AsyncResult<M> op_sole(bool async) const {
-    return run<M>(async, [](Connection& c, const orm::QuerySpec& q) {
+    return run<M>(async, "sole", [](Connection& c, const orm::QuerySpec& q) {
       orm::QuerySpec two = q;
       if (!two.limit || *two.limit > 2) two.limit = 2;
       Statement stmt = orm::sql::select(two, c.dialect());
