@@ -132,8 +132,12 @@ std::vector<std::string> draw_charts(const Report& report, const std::string& di
     std::vector<std::string> cases;
     std::map<std::string, std::map<std::string, double>> values;  // case -> column -> ops/s
     for (const auto& row : report.rows)
-      if ((row.r.workload == "throughput" || row.r.workload == "legacy") && row.r.metric == "rate") {
-        const std::string label = (row.r.workload == "legacy" ? "legacy server, " : "") + row.r.backend + "\\n" + row.r.kase;
+      if ((row.r.workload == "throughput" || row.r.workload == "legacy" || row.r.workload == "server") &&
+          row.r.metric == "rate") {
+        const std::string label = (row.r.workload == "legacy"   ? "legacy server, "
+                                   : row.r.workload == "server" ? "TCP server, "
+                                                                : "") +
+                                  row.r.backend + "\\n" + row.r.kase;
         if (std::find(cases.begin(), cases.end(), label) == cases.end()) cases.push_back(label);
         const std::string column = starts_with(row.r.subject, "pgbench")    ? "pgbench"
                                    : starts_with(row.r.subject, "raw ODBC") ? "raw"

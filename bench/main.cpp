@@ -1,6 +1,6 @@
 // tools/bench's binary: Grant for C++ against raw ODBC, SOCI, libpqxx and pgbench.
 //
-//   bench [--quick] [--backend sqlite|postgresql]... [--only lookup|fanout|throughput|legacy|memory|scaling]...
+//   bench [--quick] [--backend sqlite|postgresql]... [--only lookup|fanout|throughput|legacy|server|memory|scaling]...
 //         --sqlite FILE  --pg-host H --pg-port P [--pg-user U] [--pg-db D]
 //         [size flags, see --help] [--csv FILE] [--markdown FILE] [--charts DIR] [--notes FILE] [--command TEXT]
 //
@@ -34,7 +34,7 @@ using namespace bench;
 
 namespace {
 
-const std::vector<std::string> all_workloads{"lookup", "fanout", "throughput", "legacy", "memory", "scaling"};
+const std::vector<std::string> all_workloads{"lookup", "fanout", "throughput", "legacy", "server", "memory", "scaling"};
 
 // Comma-separated lists and repeated flags both work: --backend sqlite,postgresql.
 std::vector<std::string> split_all(const std::vector<std::string>& in) {
@@ -89,7 +89,7 @@ Parsed parse(int argc, char** argv) {
       ("help,h", "this text")
       ("quick", po::bool_switch(&o.quick), "every workload small (about a minute); explicit size flags still win")
       ("backend", po::value(&backends)->composing(), "sqlite, postgresql (repeat or comma-separate; default both)")
-      ("only", po::value(&only)->composing(), "lookup, fanout, throughput, legacy, memory, scaling (default all)")
+      ("only", po::value(&only)->composing(), "lookup, fanout, throughput, legacy, server, memory, scaling (default all)")
       ("sqlite", po::value(&o.sqlite_path), "SQLite database file (created if missing)")
       ("pg-host", po::value(&o.pg_host)->default_value(o.pg_host), "PostgreSQL host")
       ("pg-port", po::value(&o.pg_port)->default_value(o.pg_port), "PostgreSQL port")
@@ -104,8 +104,8 @@ Parsed parse(int argc, char** argv) {
       ("fibers", po::value<int>(), "throughput client fibers (1000)")
       ("pool", po::value<int>(), "pool size / pgbench clients (8)")
       ("siblings", po::value<int>(), "lookup: busy sibling fibers next to the awaiting fiber (4)")
-      ("legacy-threads", po::value<int>(), "legacy server: plain request threads, and Grant's pool size (16)")
-      ("legacy-seconds", po::value<double>(), "legacy server: seconds per subject, in slices of about 2 s (8; quick 2)")
+      ("legacy-threads", po::value<int>(), "legacy, server: plain request threads / TCP clients, and Grant's pool size (16)")
+      ("legacy-seconds", po::value<double>(), "legacy, server: seconds per subject, in slices of about 2 s (8; quick 2)")
       ("pgbench-scale", po::value(&pgbench_scales), "pgbench -i scales, 100000 accounts each, one case per scale (1,10; quick 1)")
       ("fanout", po::value(&fanout), "fan-out N list (5,20,100; quick 5,20)")
       ("sleep-ms", po::value<int>(), "fan-out L in ms (50)")
@@ -232,6 +232,7 @@ int run_child(const Options& o) {
     else if (o.child == "fanout") workloads::fanout(o, t);
     else if (o.child == "throughput") workloads::throughput(o, t);
     else if (o.child == "legacy") workloads::legacy(o, t);
+    else if (o.child == "server") workloads::server(o, t);
     else if (o.child == "memory") workloads::memory(o, t);
     else if (o.child == "scaling") workloads::scaling(o, t);
     else throw std::runtime_error("unknown workload " + o.child);
@@ -343,6 +344,10 @@ int run_parent(const Options& o) {
                            data::users(t, data::lookup_table(), o.rows);
                            child("legacy", backend);
                          });
+                       }});
+    if (selected(o, "server"))
+      steps.push_back({"legacy server over TCP on " + backend, legacy_total * 2 + 5, [&, backend] {
+                         guarded("server", backend, [&] { child("server", backend); });
                        }});
     if (selected(o, "memory"))
       steps.push_back({"memory on " + backend, 3 + o.pending * 2e-4, [&, t, backend] {

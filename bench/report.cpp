@@ -21,7 +21,7 @@ namespace {
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 std::string value_text(const Result& r) {
-  if (r.unit == "ops/s" || r.unit == "ops" || r.unit == "bytes") return fmt::format("{:.0f}", r.value);
+  if (r.unit == "ops/s" || r.unit == "req/s" || r.unit == "ops" || r.unit == "bytes") return fmt::format("{:.0f}", r.value);
   if (r.unit == "us") return fmt::format("{:.2f}", r.value);
   return fmt::format("{:.1f}", r.value);
 }
@@ -30,7 +30,7 @@ std::string ratio_text(const std::optional<double>& ratio) {
   return ratio ? fmt::format("{:.2f}x", *ratio) : std::string();
 }
 
-const std::vector<std::string> workload_order{"lookup", "fanout", "throughput", "memory", "scaling", "legacy"};
+const std::vector<std::string> workload_order{"lookup", "fanout", "throughput", "memory", "scaling", "legacy", "server"};
 const std::map<std::string, std::string> workload_titles{
     {"lookup", "1. Point lookups, one at a time"},
     {"fanout", "2. Fan-out: N queries of L each"},
@@ -38,6 +38,7 @@ const std::map<std::string, std::string> workload_titles{
     {"memory", "4. Memory: async_find pending at once"},
     {"scaling", "5. Scaling: all() against find_each"},
     {"legacy", "6. Legacy server: plain threads doing synchronous lookups"},
+    {"server", "7. Legacy server over TCP: examples/legacy_server on Grant and on raw ODBC"},
 };
 
 // The size as a number, to find a subject's smallest case ("rows=10000" -> 10000).
@@ -57,7 +58,7 @@ void Report::compute() {
   for (auto& row : rows) {
     const Result& r = row.r;
     const Row* base = nullptr;
-    if (r.workload == "lookup" || r.workload == "legacy") {
+    if (r.workload == "lookup" || r.workload == "legacy" || r.workload == "server") {
       base = find([&](const Result& b) {
         return b.backend == r.backend && b.workload == r.workload && b.kase == r.kase && b.metric == r.metric &&
                starts_with(b.subject, "raw ODBC");
@@ -107,6 +108,8 @@ void Report::compute() {
        "lookup", "Grant async_find().await(), fiber with", "median", Base::subject, "raw ODBC", true, 1.30},
       {"runtime", "legacy server: plain threads doing find() vs raw ODBC threads (throughput)", "", "legacy", "Grant",
        "rate", Base::subject, "raw ODBC", false, 0.90},
+      {"runtime", "legacy server over TCP (examples/legacy_server): Grant store vs raw ODBC store (req/s)", "",
+       "server", "Grant", "rate", Base::subject, "raw ODBC", false, 0.90},
       {"runtime", "PostgreSQL throughput, 1000 fibers / pool 8 vs pgbench -S", "postgresql", "throughput", "Grant", "rate",
        Base::subject, "pgbench", false, 0.80},
       {"runtime", "SQLite throughput, 1000 fibers / pool 8 vs raw ODBC, 8 threads", "sqlite", "throughput", "Grant",
@@ -349,9 +352,11 @@ void Report::write_markdown(const std::string& path, const RunInfo& run, const s
         }
         md << "\n";
       }
-      if (w == "lookup" || w == "scaling" || w == "throughput" || w == "fanout" || w == "legacy")
+      if (w == "lookup" || w == "scaling" || w == "throughput" || w == "fanout" || w == "legacy" ||
+          w == "server")
         md << "\nRatios in brackets: to "
            << (w == "lookup" || w == "legacy" ? "raw ODBC"
+               : w == "server"                ? "the raw ODBC store"
                : w == "throughput"            ? "pgbench (PostgreSQL) or raw ODBC (SQLite)"
                : w == "fanout"                ? "L"
                                               : "raw ODBC (per row) and to the same subject's smallest table (peak RSS)")
@@ -393,6 +398,21 @@ void Report::write_markdown(const std::string& path, const RunInfo& run, const s
      << o.legacy_threads << "; against " << o.legacy_threads
      << " raw ODBC threads with a connection and prepared statement each.\n  " << o.legacy_seconds
      << " s each, in slices of about 2 s taken in turn, after an uncounted warm-up.\n"
+     << "- Legacy server over TCP: the server of `examples/legacy_server/` (one thread per connection,\n"
+     << "  Boost.Asio blocking sockets), two regions (two SQLite files, or two PostgreSQL databases), twice\n"
+     << "  in one process: on its Grant store (`store.cpp`: pool of " << o.legacy_threads
+     << " per region, prepared statements, `REPORT`\n"
+     << "  as one Coordinator over both regions) and on its raw ODBC store (`odbc_store.cpp`: one connection\n"
+     << "  per server thread and region, `SQLExecDirect` with bound parameters, transactions as SQL text,\n"
+     << "  `REPORT` region after region). The same tables serve both. " << o.legacy_threads
+     << " loopback TCP clients, connected once before\n"
+     << "  the warm-up, each send one request at a time, per ten: six `STOCK`, three `ORDER` of one unit, one\n"
+     << "  `REPORT`; any answer but `OK` fails the run. " << o.legacy_seconds
+     << " s per store in slices of about 2 s taken in turn (orders\n"
+     << "  accumulate, so `REPORT` slows alike for both). SQLite: both stores connect with `JournalMode=WAL` and\n"
+     << "  a 5 s busy timeout (Grant's defaults); Grant's connections also set `BigInt`, `FKSupport` (no foreign\n"
+     << "  keys here). PostgreSQL: Grant's connections add keep-alive and `SET TIME ZONE 'UTC'` once. Process\n"
+     << "  CPU is the whole process per request: clients, server threads and Grant's workers.\n"
      << "- Memory: every pool connection is first held by a job waiting on a gate, so all the\n"
      << "  async_find calls stay queued at once; bytes per op = RSS growth while issuing them / count.\n"
      << "  Peak RSS is the child process's VmHWM.\n"

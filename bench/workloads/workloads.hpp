@@ -17,6 +17,9 @@ void throughput(const Options& o, const Target& t);
 /// Legacy server: o.legacy_threads plain threads each doing BenchUser::find in a loop (a
 ///    thread-per-request server), against as many raw ODBC threads with a connection each.
 void legacy(const Options& o, const Target& t);
+/// Legacy server over TCP: examples/legacy_server's server with o.legacy_threads TCP clients,
+///    on its Grant store against its raw ODBC store (OdbcStore), two regions, turns alternating.
+void server(const Options& o, const Target& t);
 /// 4. Memory: o.pending async_find pending at once.
 void memory(const Options& o, const Target& t);
 /// 5. Scaling: one (o.method, o.size) case of all() / find_each / raw ODBC over a table.
