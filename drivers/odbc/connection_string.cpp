@@ -218,9 +218,9 @@ std::string with_driver_defaults(const std::string& connection_string, std::chro
       add({"CHARSET"}, "CHARSET=utf8mb4");
       add({"OPTION"}, "OPTION=2");
       add({"INITSTMT"}, "INITSTMT=" + braced("SET time_zone='+00:00'"));
-      // Connector/ODBC 3.1 stores SQL_ATTR_LOGIN_TIMEOUT and never uses it; CONN_TIMEOUT
-      // becomes the client library's connect timeout, which bounds the TCP connect and then
-      // the wait for the server's greeting (each on its own), and nothing after connecting.
+      // Connector/ODBC 3.1's SQL_ATTR_LOGIN_TIMEOUT does not bound the wait for the server's
+      // greeting; CONN_TIMEOUT becomes the client library's connect timeout, which bounds
+      // the TCP connect and then that wait (each on its own), and nothing after connecting.
       if (connect_timeout.count() > 0)
         add({"CONN_TIMEOUT"}, "CONN_TIMEOUT=" + std::to_string(whole_seconds_up(connect_timeout)));
       break;
