@@ -54,7 +54,7 @@ std::string hide_password(std::string text, const std::string& connection_string
 
 /// The connection string with the per-driver defaults added (exposed for tests and logs).
 /// `connect_timeout` > 0 adds MariaDB's CONN_TIMEOUT (seconds, rounded up), which its
-/// driver does not take from SQL_ATTR_LOGIN_TIMEOUT.
+/// driver does not bound the wait for the greeting by SQL_ATTR_LOGIN_TIMEOUT.
 std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout,
                                  std::chrono::milliseconds connect_timeout = std::chrono::milliseconds{0});
 

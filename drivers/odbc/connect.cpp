@@ -181,7 +181,7 @@ std::unique_ptr<Connection> connect(const std::string& connection_string, const 
   if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_ENV, environment(), rc, shown, options.shard);
 
   if (options.connect_timeout.count() > 0) {
-    // MariaDB's driver ignores this (CONN_TIMEOUT, added above, does the work there).
+    // MariaDB's driver does not bound the greeting with it: CONN_TIMEOUT, added above, does.
     auto seconds = static_cast<SQLULEN>(whole_seconds_up(options.connect_timeout));
     rc = SQLSetConnectAttr(dbc.h, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
     if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_DBC, dbc.h, rc, shown, options.shard);
