@@ -22,7 +22,10 @@ struct ConnectOptions {
   /// How long a statement may take to return after SQLCancel before the connection's
   /// socket is shut down under it.
   std::chrono::milliseconds cancel_grace{200};
-  std::chrono::milliseconds connect_timeout{0};        ///< SQL_ATTR_LOGIN_TIMEOUT (s, rounded up); 0 = none
+  /// Bound on SQLDriverConnect, including the wait for a server that accepts the TCP
+  /// connection and never answers: SQL_ATTR_LOGIN_TIMEOUT, and on MariaDB CONN_TIMEOUT
+  /// (both whole seconds, rounded up); 0 = none.
+  std::chrono::milliseconds connect_timeout{0};
   std::chrono::milliseconds busy_timeout{5000};        ///< SQLite Timeout=<ms> default
   bool log_parameters = false;                         ///< may messages show bound values
   /// Called after every statement on this connection (duration, rows, ok); queue_wait and
@@ -50,6 +53,9 @@ std::string mask_password(const std::string& connection_string);
 std::string hide_password(std::string text, const std::string& connection_string);
 
 /// The connection string with the per-driver defaults added (exposed for tests and logs).
-std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout);
+/// `connect_timeout` > 0 adds MariaDB's CONN_TIMEOUT (seconds, rounded up), which its
+/// driver does not bound the wait for the greeting by SQL_ATTR_LOGIN_TIMEOUT.
+std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout,
+                                 std::chrono::milliseconds connect_timeout = std::chrono::milliseconds{0});
 
 }  // namespace grant::driver

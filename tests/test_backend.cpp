@@ -25,7 +25,7 @@ BOOST_AUTO_TEST_CASE(flags_follow_the_backend) {
   BOOST_CHECK_EQUAL(b.server, b.name != "sqlite");
   BOOST_CHECK_EQUAL(b.exact_decimal, b.name != "sqlite");
   BOOST_CHECK_EQUAL(b.honours_query_timeout, b.name == "postgresql");
-  BOOST_CHECK_EQUAL(b.honours_login_timeout, b.name == "postgresql");
+  BOOST_CHECK_EQUAL(b.honours_login_timeout, b.server);
   BOOST_CHECK_EQUAL(b.sleep_sql(0.5).empty(), !b.server);
 }
 

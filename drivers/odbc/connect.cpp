@@ -174,15 +174,15 @@ int client_port(odbc::OdbcConnection& c) {
 
 std::unique_ptr<Connection> connect(const std::string& connection_string, const ConnectOptions& options) {
   using namespace odbc;
-  const std::string full = with_driver_defaults(connection_string, options.busy_timeout);
+  const std::string full = with_driver_defaults(connection_string, options.busy_timeout, options.connect_timeout);
   const std::string shown = "connect " + odbc::mask_password(full);
   DbcHandle dbc;
   SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_DBC, environment(), &dbc.h);
   if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_ENV, environment(), rc, shown, options.shard);
 
   if (options.connect_timeout.count() > 0) {
-    // Rounded up, never down to 0 (which means "no limit").
-    auto seconds = static_cast<SQLULEN>((options.connect_timeout.count() + 999) / 1000);
+    // MariaDB's driver does not bound the greeting with it: CONN_TIMEOUT, added above, does.
+    auto seconds = static_cast<SQLULEN>(whole_seconds_up(options.connect_timeout));
     rc = SQLSetConnectAttr(dbc.h, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
     if (!SQL_SUCCEEDED(rc)) throw_from(SQL_HANDLE_DBC, dbc.h, rc, shown, options.shard);
   }

@@ -191,7 +191,8 @@ std::string parse_problem(std::string_view text) {
 
 namespace grant::driver {
 
-std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout) {
+std::string with_driver_defaults(const std::string& connection_string, std::chrono::milliseconds busy_timeout,
+                                 std::chrono::milliseconds connect_timeout) {
   using namespace odbc;
   auto attrs = parse_connection_string(connection_string);
   std::string out = connection_string;
@@ -217,6 +218,11 @@ std::string with_driver_defaults(const std::string& connection_string, std::chro
       add({"CHARSET"}, "CHARSET=utf8mb4");
       add({"OPTION"}, "OPTION=2");
       add({"INITSTMT"}, "INITSTMT=" + braced("SET time_zone='+00:00'"));
+      // Connector/ODBC 3.1's SQL_ATTR_LOGIN_TIMEOUT does not bound the wait for the server's
+      // greeting; CONN_TIMEOUT becomes the client library's connect timeout, which bounds
+      // the TCP connect and then that wait (each on its own), and nothing after connecting.
+      if (connect_timeout.count() > 0)
+        add({"CONN_TIMEOUT"}, "CONN_TIMEOUT=" + std::to_string(whole_seconds_up(connect_timeout)));
       break;
     case DriverKind::unknown:
       break;

@@ -16,6 +16,10 @@ inline constexpr std::chrono::seconds keepalive_idle{30};
 inline constexpr std::chrono::seconds keepalive_interval{10};
 inline constexpr int keepalive_count = 3;
 
+/// A timeout in the whole seconds drivers take, rounded up and never down to 0 (which
+/// drivers read as "no limit"); `t` must be > 0.
+inline long long whole_seconds_up(std::chrono::milliseconds t) { return (t.count() + 999) / 1000; }
+
 /// Which ODBC driver a connection string names (from Driver=); unknown for a DSN.
 enum class DriverKind { unknown, sqlite, postgresql, mariadb };
 

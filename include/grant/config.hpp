@@ -38,9 +38,11 @@ struct Config {
   /// when the server stopped answering (docs/drivers.md, "Deadlines"). Per query:
   /// Query::timeout(), Statement::timeout, Connection::set_timeout().
   std::chrono::milliseconds query_timeout{30000};
-  /// How long opening a connection may take (SQL_ATTR_LOGIN_TIMEOUT, whole seconds rounded
-  /// up; psqlODBC and MariaDB honour it). Without it a server that accepts TCP but never
-  /// answers (hung, stopped) keeps a worker, and the await, waiting forever. 0 = none.
+  /// How long opening a connection may take, in whole seconds rounded up (psqlODBC:
+  /// SQL_ATTR_LOGIN_TIMEOUT, at least 2 s; MariaDB: CONN_TIMEOUT; docs/drivers.md,
+  /// "Connect deadline"). Without it a server that accepts TCP but never answers (hung,
+  /// stopped) keeps a worker, and the await, waiting forever; past it the connect throws
+  /// ConnectionLost. 0 = none.
   std::chrono::milliseconds connect_timeout{10000};
   /// A pooled connection idle longer than this is checked with a trivial statement
   /// ("SELECT 1", not counted in Metrics or hooks) before it is used; one that fails is

@@ -62,6 +62,7 @@ Backend make_backend() {
     b.exact_decimal = true;
     b.exact_double = true;
     b.syntax_error_sqlstate = "42000";
+    b.honours_login_timeout = true;
     b.server = true;
   } else {
     throw grant::ConfigError("environment: GRANT_TEST_BACKEND=" + b.name + " (expected sqlite, postgresql or mariadb)");

@@ -23,9 +23,9 @@ struct Backend {
   bool keeps_negative_zero = false;   ///< -0.0 comes back with its sign (PostgreSQL only)
   std::string syntax_error_sqlstate;  ///< what the driver reports for "SELEC 1" (42601, 42000, HY000)
   bool honours_query_timeout = false; ///< the driver implements SQL_ATTR_QUERY_TIMEOUT
-  bool honours_login_timeout = false; ///< SQL_ATTR_LOGIN_TIMEOUT also bounds the wait for the
-                                      ///< server's greeting (MariaDB Connector/ODBC 3.1 waits
-                                      ///< on a server that accepts and never answers)
+  bool honours_login_timeout = false; ///< connect_timeout also bounds the wait for the server's
+                                      ///< greeting (psqlODBC: SQL_ATTR_LOGIN_TIMEOUT; MariaDB:
+                                      ///< the CONN_TIMEOUT Grant adds); SQLite has no server
   bool server = false;                ///< a server we can kill connections on / sleep in
   std::string sleep_sql(double seconds) const;   ///< "SELECT pg_sleep(0.2)" etc.; empty if none
 };
