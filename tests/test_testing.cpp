@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -158,8 +159,9 @@ BOOST_AUTO_TEST_CASE(temporary_sqlite_shards_when_the_environment_names_none) {
 // they run only when named on the command line.
 BOOST_AUTO_TEST_SUITE(crash_children, *boost::unit_test::disabled())
 GRANT_FIBER_TEST_CASE(segfault_in_the_body) {
-  volatile int* nowhere = nullptr;
-  *nowhere = 1;
+  // The signal a wild write gets, raised directly: a real null store would be reported by
+  // UndefinedBehaviorSanitizer before any signal in the sanitizer run.
+  std::raise(SIGSEGV);
 }
 GRANT_FIBER_TEST_CASE(abort_on_a_driver_worker) {
   grant::Runtime::current().shard("primary").run([](grant::Connection&) -> int { std::abort(); }).await();

@@ -108,6 +108,9 @@ grant::Config config(std::size_t pool_size, std::chrono::milliseconds checkout_t
   c.pool_size = pool_size;
   c.checkout_timeout = checkout_timeout;
   c.log_level = env("GRANT_LOG_LEVEL").empty() ? "warn" : env("GRANT_LOG_LEVEL");
+  // The sanitizer run (instrumented, unoptimised) is many times slower than a normal build:
+  // tools/test --sanitize widens the statement deadline so that slowness is not a timeout.
+  if (std::string t = env("GRANT_TEST_QUERY_TIMEOUT_MS"); !t.empty()) c.query_timeout = std::chrono::milliseconds{std::stoll(t)};
   for (std::size_t i = 0; i < b.shards.size(); ++i) c.shards.push_back(grant::ShardConfig{kShardNames[i], b.shards[i], {}, {}});
   return c;
 }

@@ -4,6 +4,7 @@
 //   GRANT_TEST_BACKEND        sqlite | postgresql | mariadb   (default: sqlite)
 //   GRANT_SHARD_PRIMARY, GRANT_SHARD_SHARD_1, GRANT_SHARD_SHARD_2, GRANT_SHARD_SHARD_3
 //                             connection strings of four empty databases
+//   GRANT_TEST_QUERY_TIMEOUT_MS  optional: query_timeout of config() (the sanitizer run sets it)
 // Run by hand without them, a suite uses SQLite files in a fresh temporary directory.
 #pragma once
 
