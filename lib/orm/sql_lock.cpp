@@ -15,17 +15,11 @@ void locking(Builder& b, const QuerySpec& q, const Dialect& d) {
 
 Statement update_locked(const TableInfo& t, const Dialect& d, const std::vector<std::size_t>& columns,
                         const std::vector<Value>& values, const Value& key, const Value& version) {
-  Builder b;
-  b << "UPDATE " << d.quote(t.table) << " SET ";
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    b << (i ? ", " : "") << d.quote(t.columns[columns[i]].name) << " = ";
-    b.bind(values[i]);
-  }
-  b << " WHERE " << d.quote(t.pk().name) << " = ";
-  b.bind(key);
-  b << " AND " << d.quote(t.columns.at(*t.lock_version).name) << " = ";
-  b.bind(version);
-  return std::move(b).done();
+  // The plain UPDATE by primary key, narrowed to the version the record was read with.
+  Statement s = update(t, d, columns, values, key);
+  s.sql += " AND " + d.quote(t.columns.at(*t.lock_version).name) + " = ?";
+  s.params.push_back(version);
+  return s;
 }
 
 Statement destroy_locked(const TableInfo& t, const Dialect& d, const Value& key, const Value& version) {
