@@ -11,6 +11,7 @@
 
 #include "tests/runtime_helpers.hpp"
 #include "tests/support/backend.hpp"
+#include "tests/support/connection_holder.hpp"
 
 #include <malloc.h>
 
@@ -203,14 +204,7 @@ BOOST_AUTO_TEST_CASE(a_sync_op_that_queries_its_own_shard_runs_inline_on_the_cal
 BOOST_AUTO_TEST_CASE(a_plain_thread_waits_for_a_connection_and_times_out) {
   grant::Runtime runtime{grant::test::config(1, 150ms)};
   grant::Shard shard = runtime.shard("primary");
-  std::atomic<bool> holding{false}, release{false};
-  std::thread holder([&] {
-    shard.transaction([&] {
-      holding = true;
-      while (!release) std::this_thread::sleep_for(1ms);
-    });
-  });
-  while (!holding) std::this_thread::sleep_for(1ms);
+  grant::test::ConnectionHolder holder{shard};
   BOOST_CHECK_EQUAL(shard.pool_stats().busy, 1u);
   auto started = std::chrono::steady_clock::now();
   BOOST_CHECK_THROW(shard.query("SELECT 1"), grant::PoolTimeout);
@@ -218,8 +212,7 @@ BOOST_AUTO_TEST_CASE(a_plain_thread_waits_for_a_connection_and_times_out) {
   BOOST_CHECK(waited >= 150ms);
   BOOST_CHECK(waited < 3s);
   BOOST_CHECK_THROW(shard.transaction([] {}), grant::PoolTimeout);
-  release = true;
-  holder.join();
+  holder.release();
   BOOST_CHECK_EQUAL(shard.query("SELECT 1").size(), 1u);  // the connection came back
   BOOST_CHECK_EQUAL(shard.pool_stats().waiting, 0u);
 }

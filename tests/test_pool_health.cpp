@@ -9,6 +9,7 @@
 
 #include "tests/runtime_helpers.hpp"
 #include "tests/support/backend.hpp"
+#include "tests/support/connection_holder.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -37,14 +38,7 @@ BOOST_AUTO_TEST_CASE(stats_show_open_idle_busy_and_waiting) {
   BOOST_CHECK_EQUAL(s.busy, 0u);
   BOOST_CHECK_EQUAL(s.failures_in_row, 0u);
 
-  std::atomic<bool> holding{false}, release{false};
-  std::thread holder([&] {
-    shard.transaction([&] {
-      holding = true;
-      while (!release) std::this_thread::sleep_for(1ms);
-    });
-  });
-  while (!holding) std::this_thread::sleep_for(1ms);
+  grant::test::ConnectionHolder holder{shard};
   std::atomic<bool> waiter_ok{false};
   std::thread waiter([&] {
     try {
@@ -59,8 +53,7 @@ BOOST_AUTO_TEST_CASE(stats_show_open_idle_busy_and_waiting) {
   BOOST_CHECK_EQUAL(s.busy, 1u);
   BOOST_CHECK_EQUAL(s.idle, 0u);
   BOOST_CHECK_EQUAL(s.waiting, 1u);
-  release = true;
-  holder.join();
+  holder.release();
   waiter.join();
   BOOST_CHECK(waiter_ok.load());
   BOOST_CHECK_EQUAL(shard.pool_stats().waiting, 0u);
